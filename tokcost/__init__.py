@@ -1,0 +1,22 @@
+"""tokcost: count tokens with real vendor tokenizers and turn counts into money.
+
+The Python API is importable without loading any tokenizer library; they load on first use.
+"""
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+__version__ = "0.1.0"
+
+__all__ = ["count", "__version__"]
+
+if TYPE_CHECKING:
+    from tokcost.count_api import count
+
+
+def __getattr__(name: str) -> Any:
+    if name == "count":
+        from tokcost.count_api import count
+
+        return count
+    raise AttributeError(f"module 'tokcost' has no attribute {name!r}")

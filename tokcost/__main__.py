@@ -1,0 +1,3 @@
+from tokcost.cli import main
+
+raise SystemExit(main())

@@ -1,0 +1,50 @@
+"""The `tokcost` command: a thin typer layer over the Python API. Errors are one line, never a traceback."""
+from __future__ import annotations
+
+import sys
+
+import typer
+
+from tokcost.errors import TokcostError
+from tokcost.render import warn
+
+app = typer.Typer(
+    name="tokcost",
+    help="Count tokens with real vendor tokenizers, price them from a dated, sourced catalog, "
+    "and check budgets before a job runs.",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+    rich_markup_mode=None,
+)
+
+from tokcost.cli import count_cmds  # noqa: E402,F401  (commands register themselves on `app`)
+
+
+# typer >= 0.22 vendors click; older typer uses click itself. Take the classes from typer either way.
+_UsageError = typer.BadParameter.__mro__[1]
+_ClickException = _UsageError.__mro__[1]
+
+
+def main(argv: list[str] | None = None) -> int:
+    try:
+        result = app(args=argv, prog_name="tokcost", standalone_mode=False)
+    except typer.Exit as exc:
+        return exc.exit_code
+    except _ClickException as exc:
+        if type(exc).__name__ == "NoArgsIsHelpError":  # bare `tokcost`: help, as a help request
+            sys.stdout.write(exc.format_message() + "\n")
+            return 0
+        warn(exc.format_message().replace("\n", " "))
+        return 2 if isinstance(exc, _UsageError) else exc.exit_code
+    except TokcostError as exc:
+        warn(str(exc))
+        return exc.exit_code
+    except typer.Abort:
+        return 130
+    except KeyboardInterrupt:
+        return 130
+    except BrokenPipeError:
+        sys.stderr.close()  # the reader went away (`| head`): not an error
+        return 0
+    return result if isinstance(result, int) else 0

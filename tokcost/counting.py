@@ -1,0 +1,125 @@
+"""The counting engine: decoded text blocks -> exact token counts per tokenizer, in bounded memory.
+
+Text is regrouped into chunks cut only where every tokenizer's count stays exact (tokcost.chunking);
+chunks are counted in this process, or in a pool of worker processes for large inputs.
+"""
+from __future__ import annotations
+
+import itertools
+import os
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+
+from tokcost.chunking import rechunk
+from tokcost.stats import TextStats, text_stats
+from tokcost.tokenizers import get_tokenizer
+from tokcost.tokenizers.backends import Backend
+
+CHUNK_CHARS = 256 * 1024
+_STRICTNESS = ("newline", "newline-strict", "sentencepiece", "whole")
+
+
+@dataclass
+class Counted:
+    tokens: dict[str, int] = field(default_factory=dict)
+    stats: TextStats = field(default_factory=TextStats)
+
+    def add(self, other: Counted) -> None:
+        for name, n in other.tokens.items():
+            self.tokens[name] = self.tokens.get(name, 0) + n
+        self.stats += other.stats
+
+
+def chunking_groups(backends: Iterable[Backend]) -> dict[str, tuple[str, ...]]:
+    """Tokenizers grouped so that each group shares one cut rule that is exact for all of them.
+
+    Tokenizers that can be cut share the strictest rule among them; those that cannot ("whole")
+    form their own group, counted in a separate pass.
+    """
+    backends = list(backends)
+    cuttable = [b for b in backends if b.chunking != "whole"]
+    groups: dict[str, tuple[str, ...]] = {}
+    if cuttable:
+        strictest = max((b.chunking for b in cuttable), key=_STRICTNESS.index)
+        groups[strictest] = tuple(b.name for b in cuttable)
+    whole = tuple(b.name for b in backends if b.chunking == "whole")
+    if whole:
+        groups["whole"] = whole
+    return groups
+
+
+def count_chunk(chunk: str, first: bool, names: tuple[str, ...]) -> Counted:
+    tokens = {n: get_tokenizer(n).count_chunk(chunk, first) for n in names}
+    return Counted(tokens, text_stats(chunk))
+
+
+def _count_task(task: tuple[str, bool, tuple[str, ...]]) -> Counted:
+    return count_chunk(*task)
+
+
+def default_jobs() -> int:
+    return len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1)
+
+
+BlockSource = Callable[[], Iterable[str]]
+
+
+class Engine:
+    """Counts texts with a fixed set of tokenizers; reuses one worker pool across inputs."""
+
+    def __init__(self, names: Iterable[str], jobs: int | None = None) -> None:
+        self.names = tuple(dict.fromkeys(names))
+        self.groups = chunking_groups(get_tokenizer(n) for n in self.names)
+        self.jobs = jobs or default_jobs()
+        self._pool = None
+
+    def count_source(self, open_blocks: BlockSource) -> Counted:
+        """Count a text that `open_blocks()` yields in decoded blocks (called once per cut rule)."""
+        total = Counted({n: 0 for n in self.names})
+        for i, (rule, names) in enumerate(self.groups.items()):
+            part = self._count_pass(open_blocks(), rule, names)
+            if i:
+                part.stats = TextStats()  # text measures are taken on the first pass only
+            total.add(part)
+        return total
+
+    def count_text(self, text: str) -> Counted:
+        return self.count_source(lambda: [text])
+
+    def _count_pass(self, blocks: Iterable[str], rule: str, names: tuple[str, ...]) -> Counted:
+        total = Counted()
+        chunks = rechunk(blocks, rule, CHUNK_CHARS)
+        tasks = ((chunk, i == 0, names) for i, chunk in enumerate(chunks))
+        head = list(itertools.islice(tasks, 2))
+        if len(head) < 2 or self.jobs == 1:
+            results: Iterable[Counted] = map(_count_task, itertools.chain(head, tasks))
+        else:
+            results = self._get_pool().imap(_count_task, itertools.chain(head, tasks), chunksize=1)
+        for part in results:
+            total.add(part)
+        return total
+
+    def _get_pool(self):
+        if self._pool is None:
+            import multiprocessing
+
+            ctx = multiprocessing.get_context("spawn")
+            self._pool = ctx.Pool(self.jobs, initializer=_warm, initargs=(self.names,))
+        return self._pool
+
+    def close(self) -> None:
+        if self._pool is not None:
+            self._pool.close()
+            self._pool.join()
+            self._pool = None
+
+    def __enter__(self) -> Engine:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+
+def _warm(names: tuple[str, ...]) -> None:
+    for n in names:
+        get_tokenizer(n)

@@ -1,0 +1,172 @@
+"""Backends: one class per tokenizer library, all with the same small interface.
+
+Every backend counts text as ordinary text: no BOS/EOS/CLS/SEP is added, and text that looks like a
+special token (`<|endoftext|>`) is encoded as the characters it is.  Libraries are imported inside the
+constructors so that `import tokcost` stays light.
+"""
+from __future__ import annotations
+
+import base64
+import json
+import unicodedata
+from pathlib import Path
+from typing import Protocol
+
+
+class Backend(Protocol):
+    name: str
+    chunking: str
+
+    def encode(self, text: str) -> list[int]: ...
+
+    def count(self, text: str) -> int: ...
+
+    def count_chunk(self, chunk: str, first: bool) -> int: ...
+
+    def pieces(self, ids: list[int]) -> list[str]: ...
+
+
+class _Base:
+    name: str
+    chunking: str
+
+    def count(self, text: str) -> int:
+        return len(self.encode(text))
+
+    def count_chunk(self, chunk: str, first: bool) -> int:
+        return self.count(chunk)
+
+    def encode(self, text: str) -> list[int]:  # pragma: no cover - abstract
+        raise NotImplementedError
+
+
+def read_tiktoken_ranks(path: Path) -> dict[bytes, int]:
+    """tiktoken's `.tiktoken` format: one `base64(token) rank` per line."""
+    ranks: dict[bytes, int] = {}
+    for line in path.read_bytes().splitlines():
+        if line:
+            token, rank = line.split()
+            ranks[base64.b64decode(token)] = int(rank)
+    return ranks
+
+
+def read_tekken_ranks(path: Path) -> tuple[dict[bytes, int], str, int]:
+    """Mistral's tekken JSON: ranks of the first (vocab size - specials) entries, the pattern, the id offset."""
+    data = json.loads(path.read_bytes())
+    config = data["config"]
+    offset = config["default_num_special_tokens"]
+    n_ranks = config["default_vocab_size"] - offset
+    ranks = {base64.b64decode(v["token_bytes"]): v["rank"] for v in data["vocab"][:n_ranks]}
+    return ranks, config["pattern"], offset
+
+
+class TiktokenBackend(_Base):
+    """Byte-level BPE run by tiktoken (`encode_ordinary`, so special-token text stays ordinary)."""
+
+    def __init__(self, name: str, ranks: dict[bytes, int], pattern: str, *, chunking: str,
+                 normalize: str | None = None, id_offset: int = 0) -> None:
+        import tiktoken
+
+        self.name, self.chunking = name, chunking
+        self._normalize, self._offset = normalize, id_offset
+        self.encoding = tiktoken.Encoding(name=f"tokcost-{name}", pat_str=pattern,
+                                          mergeable_ranks=ranks, special_tokens={})
+
+    def _prepare(self, text: str) -> str:
+        return unicodedata.normalize(self._normalize, text) if self._normalize else text
+
+    def encode(self, text: str) -> list[int]:
+        ids = self.encoding.encode_ordinary(self._prepare(text))
+        return [i + self._offset for i in ids] if self._offset else ids
+
+    def count(self, text: str) -> int:
+        return len(self.encoding.encode_ordinary(self._prepare(text)))
+
+    def count_batch(self, texts: list[str], num_threads: int) -> list[int]:
+        prepared = [self._prepare(t) for t in texts]
+        return [len(ids) for ids in self.encoding.encode_ordinary_batch(prepared, num_threads=num_threads)]
+
+    def pieces(self, ids: list[int]) -> list[str]:
+        return [self.encoding.decode_single_token_bytes(i - self._offset).decode("utf-8", "replace")
+                for i in ids]
+
+
+class HFTokenizersBackend(_Base):
+    """A `tokenizers.Tokenizer` (tokenizer.json, or a WordPiece vocab.txt)."""
+
+    def __init__(self, name: str, tokenizer, *, chunking: str) -> None:
+        self.name, self.chunking = name, chunking
+        tokenizer.no_truncation()
+        tokenizer.no_padding()
+        tokenizer.encode_special_tokens = True  # `<|endoftext|>` in a user's file is just text
+        self.tokenizer = tokenizer
+
+    @classmethod
+    def from_file(cls, name: str, path: Path, *, chunking: str) -> HFTokenizersBackend:
+        from tokenizers import Tokenizer
+
+        return cls(name, Tokenizer.from_file(str(path)), chunking=chunking)
+
+    @classmethod
+    def from_wordpiece_vocab(cls, name: str, path: Path, *, lowercase: bool, chunking: str) -> HFTokenizersBackend:
+        from tokenizers.implementations import BertWordPieceTokenizer
+
+        wrapper = BertWordPieceTokenizer(str(path), lowercase=lowercase, handle_chinese_chars=True)
+        return cls(name, wrapper._tokenizer, chunking=chunking)
+
+    def encode(self, text: str) -> list[int]:
+        return self.tokenizer.encode(text, add_special_tokens=False).ids
+
+    def count_batch(self, texts: list[str], num_threads: int) -> list[int]:
+        encodings = self.tokenizer.encode_batch(texts, add_special_tokens=False)
+        return [len(e.ids) for e in encodings]
+
+    def pieces(self, ids: list[int]) -> list[str]:
+        return [self.tokenizer.decode([i], skip_special_tokens=False) for i in ids]
+
+
+class SentencePieceBackend(_Base):
+    """sentencepiece BPE or Unigram (`.model`).
+
+    Most sentencepiece models put a dummy `▁` before every text they encode, so a later chunk is
+    counted in the context its cut left it in: a chunk cut before a space loses that space (the dummy
+    prefix stands for it; models without one, like J2, keep it); a chunk cut after a newline is
+    counted after a newline, less that newline's own tokens.
+    """
+
+    def __init__(self, name: str, path: Path, *, chunking: str) -> None:
+        import sentencepiece
+
+        self.name, self.chunking = name, chunking
+        self.processor = sentencepiece.SentencePieceProcessor(model_file=str(path))
+        self._newline_tokens = len(self.processor.encode("\n"))
+        self._dummy_prefix = self.processor.encode("a", out_type=str)[0].startswith("\u2581")
+
+    def encode(self, text: str) -> list[int]:
+        return self.processor.encode(text)
+
+    def count_chunk(self, chunk: str, first: bool) -> int:
+        if first:
+            return self.count(chunk)
+        if chunk.startswith(" "):
+            return self.count(chunk[1:] if self._dummy_prefix else chunk)
+        return self.count("\n" + chunk) - self._newline_tokens
+
+    def pieces(self, ids: list[int]) -> list[str]:
+        return [self.processor.id_to_piece(i) for i in ids]
+
+
+class TransformersBackend(_Base):
+    """Any Hugging Face tokenizer by hub id (online, or from the local HF cache); no remote code."""
+
+    def __init__(self, name: str, model_id: str) -> None:
+        from transformers import AutoTokenizer
+
+        self.name, self.chunking = name, "whole"
+        self.tokenizer = AutoTokenizer.from_pretrained(model_id, trust_remote_code=False)
+
+    def encode(self, text: str) -> list[int]:
+        return self.tokenizer.encode(text, add_special_tokens=False, split_special_tokens=True)
+
+    def pieces(self, ids: list[int]) -> list[str]:
+        return [self.tokenizer.decode([i]) for i in ids]

@@ -1,0 +1,149 @@
+"""Tokenizer registry: name -> spec (data/tokenizers.toml) -> backend, built on first use and cached.
+
+Names may also be a local file (`tokenizer.json`, sentencepiece `.model`, `.tiktoken`, WordPiece
+`vocab.txt`) or `hf:ORG/NAME` for a Hugging Face model (online or from the HF cache only).
+"""
+from __future__ import annotations
+
+import tomllib
+from dataclasses import dataclass, field
+from functools import cache
+from importlib import resources
+from pathlib import Path
+
+from tokcost.assets import AssetSpec, asset_path, get_spec, is_cached
+from tokcost.errors import DataError, TokcostError, UnknownName
+from tokcost.tokenizers.backends import (
+    Backend,
+    HFTokenizersBackend,
+    SentencePieceBackend,
+    TiktokenBackend,
+    TransformersBackend,
+    read_tekken_ranks,
+    read_tiktoken_ranks,
+)
+
+ALGORITHMS = ("bpe", "wordpiece", "unigram")
+FORMATS = ("tiktoken", "tekken", "hf-json", "sentencepiece", "wordpiece")
+CHUNKINGS = ("newline", "newline-strict", "sentencepiece", "whole")
+_LIBRARY = {"tiktoken": "tiktoken", "tekken": "tiktoken", "hf-json": "tokenizers",
+            "wordpiece": "tokenizers", "sentencepiece": "sentencepiece"}
+_OPTIONAL = {"pattern": None, "normalize": None, "lowercase": False}
+_REQUIRED = {"algorithm", "format", "asset", "vocab_size", "families", "description", "chunking"}
+
+
+@dataclass(frozen=True)
+class TokenizerSpec:
+    name: str
+    algorithm: str
+    format: str
+    asset: str
+    vocab_size: int
+    families: tuple[str, ...]
+    description: str
+    chunking: str
+    pattern: str | None = None
+    normalize: str | None = None
+    lowercase: bool = False
+    source: AssetSpec | None = field(default=None, compare=False)
+
+    @property
+    def library(self) -> str:
+        return _LIBRARY[self.format]
+
+
+def _check(name: str, raw: dict) -> None:
+    where = f"tokenizers.toml [tokenizer.{name}]"
+    unknown = set(raw) - _REQUIRED - set(_OPTIONAL)
+    missing = _REQUIRED - set(raw)
+    if unknown or missing:
+        raise DataError(f"{where}: unknown keys {sorted(unknown)}, missing {sorted(missing)}")
+    for key, allowed in (("algorithm", ALGORITHMS), ("format", FORMATS), ("chunking", CHUNKINGS)):
+        if raw[key] not in allowed:
+            raise DataError(f"{where}: {key} = {raw[key]!r}, expected one of {allowed}")
+    if raw["format"] in ("tiktoken", "tekken") and not raw.get("pattern"):
+        raise DataError(f"{where}: a {raw['format']} tokenizer needs `pattern`")
+
+
+@cache
+def _specs() -> dict[str, TokenizerSpec]:
+    text = resources.files("tokcost.data").joinpath("tokenizers.toml").read_text("utf-8")
+    specs = {}
+    for name, raw in tomllib.loads(text)["tokenizer"].items():
+        _check(name, raw)
+        fields = {**_OPTIONAL, **raw, "families": tuple(raw["families"])}
+        specs[name] = TokenizerSpec(name=name, source=get_spec(raw["asset"]), **fields)
+    return specs
+
+
+def tokenizer_names() -> list[str]:
+    return list(_specs())
+
+
+def tokenizer_spec(name: str) -> TokenizerSpec:
+    specs = _specs()
+    if name not in specs:
+        raise UnknownName("tokenizer", name, specs, hint="`tokcost tokenizers` lists them")
+    return specs[name]
+
+
+def is_available(name: str) -> bool:
+    return is_cached(tokenizer_spec(name).asset)
+
+
+def available_names() -> list[str]:
+    return [n for n in _specs() if is_available(n)]
+
+
+def _build(spec: TokenizerSpec) -> Backend:
+    path = asset_path(spec.asset)
+    if spec.format == "tiktoken":
+        return TiktokenBackend(spec.name, read_tiktoken_ranks(path), spec.pattern or "",
+                               chunking=spec.chunking, normalize=spec.normalize)
+    if spec.format == "tekken":
+        ranks, _, offset = read_tekken_ranks(path)
+        return TiktokenBackend(spec.name, ranks, spec.pattern or "", chunking=spec.chunking, id_offset=offset)
+    if spec.format == "hf-json":
+        return HFTokenizersBackend.from_file(spec.name, path, chunking=spec.chunking)
+    if spec.format == "wordpiece":
+        return HFTokenizersBackend.from_wordpiece_vocab(spec.name, path, lowercase=spec.lowercase,
+                                                        chunking=spec.chunking)
+    return SentencePieceBackend(spec.name, path, chunking=spec.chunking)
+
+
+def _from_user_file(path: Path) -> Backend:
+    if not path.is_file():
+        raise TokcostError(f"tokenizer file {str(path)!r} does not exist")
+    label = str(path)
+    suffix, stem = path.suffix.lower(), path.name.lower()
+    try:
+        if suffix == ".json":
+            return HFTokenizersBackend.from_file(label, path, chunking="whole")
+        if suffix == ".model":
+            return SentencePieceBackend(label, path, chunking="sentencepiece")
+        if suffix == ".tiktoken":
+            # A bare ranks file has no pattern: assume cl100k_base's, which most tiktoken vocabularies use.
+            pattern = tokenizer_spec("cl100k_base").pattern or ""
+            return TiktokenBackend(label, read_tiktoken_ranks(path), pattern, chunking="newline")
+        if suffix == ".txt" and "vocab" in stem:
+            return HFTokenizersBackend.from_wordpiece_vocab(label, path, lowercase=True, chunking="newline")
+    except (OSError, ValueError, RuntimeError, Exception) as exc:  # library errors vary by library
+        raise TokcostError(f"cannot load tokenizer file {label!r}: {exc}") from None
+    raise TokcostError(
+        f"tokenizer file {label!r}: expected a tokenizer.json, a sentencepiece .model, "
+        "a .tiktoken ranks file or a WordPiece vocab.txt"
+    )
+
+
+@cache
+def get_tokenizer(name: str) -> Backend:
+    """The backend for a registered name, a local tokenizer file, or `hf:ORG/NAME`."""
+    if name.startswith("hf:"):
+        try:
+            return TransformersBackend(name, name[3:])
+        except Exception as exc:  # transformers raises OSError/ValueError/HTTP errors
+            first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+            raise TokcostError(f"cannot load {name}: {first} (needs the network or the HF cache)") from None
+    if name not in _specs() and ("/" in name or "." in Path(name).name) and Path(name).exists():
+        return _from_user_file(Path(name))
+    return _build(tokenizer_spec(name))
