@@ -8,7 +8,7 @@ from tokcost.counting import Counted, Engine
 from tokcost.errors import InputError
 from tokcost.inputs import Input, expand
 from tokcost.stats import per_token
-from tokcost.textio import read_blocks
+from tokcost.textio import check_codec, read_blocks
 from tokcost.tokenizers import available_names
 
 DEFAULT_TOKENIZER = "o200k_base"
@@ -107,6 +107,8 @@ def count(paths: Sequence[str] = (), *, text: str | None = None, tokenizers: Ite
     (binary or empty files found while walking a folder).
     """
     names = resolve_tokenizers(tokenizers)
+    if encoding:
+        check_codec(encoding)
     report = CountReport(names)
     items, bad_args = expand(list(paths))
     report.errors.extend({"path": arg, "error": why} for arg, why in bad_args)

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import BinaryIO
 
-from tokcost.errors import InputError
+from tokcost.errors import InputError, UsageError
 
 BLOCK_BYTES = 1 << 20
 _SNIFF_BYTES = 64 * 1024
@@ -107,7 +107,7 @@ def read_blocks(path: Path | None, encoding: str | None = None) -> tuple[Sniffed
         stream.close()
         raise InputError(f"{label}: cannot read ({exc.strerror or exc})") from None
     complete = len(head) < _SNIFF_BYTES
-    sniffed = Sniffed(_check_codec(encoding)) if encoding else sniff(head, complete)
+    sniffed = Sniffed(check_codec(encoding)) if encoding else sniff(head, complete)
     if sniffed.encoding is None:
         if path is not None:
             stream.close()
@@ -123,10 +123,8 @@ def _closing(stream: BinaryIO, blocks: Iterator[str], close: bool) -> Iterator[s
             stream.close()
 
 
-def _check_codec(encoding: str) -> str:
+def check_codec(encoding: str) -> str:
     try:
         return codecs.lookup(encoding).name
     except LookupError:
-        from tokcost.errors import UsageError
-
         raise UsageError(f"unknown encoding {encoding!r} (try utf-8, utf-16, gb18030, big5)") from None

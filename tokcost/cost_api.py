@@ -1,0 +1,408 @@
+"""`tokcost.cost` and `tokcost.check`: count inputs per model, price them, and check a budget.
+
+Counting: every input is counted once with every tokenizer needed (one Engine for all models).
+An exact model uses its vendor's tokenizer. An estimate model's count is a band, the min..max of
+every available tokenizer on that very text, with its proxy tokenizer's count as the central
+figure; its costs are ranges. Given token counts (`input_tokens`) are taken as they are.
+
+Requests: plain-text inputs together are one request (or one each with `per_input`), a chat
+`.json` is one request, each `.jsonl` line is one; `requests` repeats the whole job. Tiers are
+chosen per request.
+"""
+from __future__ import annotations
+
+import dataclasses
+import math
+from collections import Counter
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import date
+from decimal import ROUND_HALF_UP, Decimal
+from typing import Any
+
+from tokcost.catalog import ModelRecord, default_fx, load_catalog
+from tokcost.chat import Job, Request, build_job
+from tokcost.errors import UsageError
+from tokcost.money import CURRENCIES, Amount, FxRate, Money, parse_decimal, plain
+from tokcost.pricing import CostBreakdown, estimate_cost
+
+PRICE_MODES = ("documents", "current")
+OPENAI_VENDORS = frozenset({"openai"})
+
+
+@dataclass(frozen=True)
+class Band:
+    low: int
+    high: int
+    tokenizers: tuple[str, ...]
+
+    def to_json(self) -> dict[str, Any]:
+        return {"low": self.low, "high": self.high, "tokenizers": list(self.tokenizers)}
+
+
+@dataclass(frozen=True)
+class RequestTokens:
+    """One request's prompt and output tokens for one model (a band for an estimate)."""
+
+    label: str
+    input: Amount
+    output: Amount
+    inputs: int = 1
+
+
+@dataclass(frozen=True)
+class CostRecord:
+    model: str
+    vendor: str
+    tokenizer: str
+    count_kind: str  # exact | estimate | given
+    requests: int  # all requests priced (the job's requests x `requests`)
+    inputs: int
+    input_tokens: int  # total over all requests; the proxy tokenizer's count for an estimate
+    output_tokens: int
+    breakdown: CostBreakdown
+    per_request: tuple[RequestTokens, ...]
+    context_window: int | None
+    band: Band | None = None
+    output_band: Amount | None = None
+    notes: tuple[str, ...] = ()
+
+    @property
+    def currency(self) -> str:
+        return self.breakdown.currency
+
+    @property
+    def total_cost(self) -> Money:
+        return self.breakdown.total_cost
+
+    def to_json(self) -> dict[str, Any]:
+        b, e = self.breakdown, self.breakdown.entry
+        data: dict[str, Any] = {
+            "model": self.model, "vendor": self.vendor, "tokenizer": self.tokenizer, "count_kind": self.count_kind,
+            "requests": self.requests, "inputs": self.inputs,
+            "input_tokens": self.input_tokens, "output_tokens": self.output_tokens,
+            "cache_hit_tokens": _tokens_json(b.cache_hit_tokens), "currency": b.currency,
+            "input_cost": b.input_cost.to_json(), "cache_hit_cost": b.cache_hit_cost.to_json(),
+            "output_cost": b.output_cost.to_json(), "total_cost": b.total_cost.to_json(),
+            "price_source": f"{e.source}, table {e.table}", "price_date": e.effective, "price_status": e.status,
+            "price_currency": e.currency, "price_unit": e.per_tokens, "tier": b.tier or None,
+            "context_window": self.context_window,
+        }
+        if b.fx is not None:
+            data["fx"] = {"rate": plain(b.fx.rate), "date": b.fx.date.isoformat(), "origin": b.fx.origin,
+                          "pair": f"{b.fx.base}/{b.fx.quote}"}
+        if self.band is not None:
+            data["band"] = self.band.to_json()
+        if self.output_band is not None:
+            data["output_band"] = _tokens_json(self.output_band)
+        data["notes"] = list(self.notes)
+        return data
+
+
+class CostList(list[CostRecord]):
+    """The priced models, plus one line per input or model that could not be priced."""
+
+    def __init__(self, records: Sequence[CostRecord] = (), errors: Sequence[str] = (),
+                 ranked_with: FxRate | None = None) -> None:
+        super().__init__(records)
+        self.errors: list[str] = list(errors)
+        self.ranked_with = ranked_with  # the rate used to compare currencies when ranking
+
+
+@dataclass
+class CheckResult:
+    ok: bool
+    failures: list[str]
+    record: CostRecord | None
+    budget: Money | None = None
+    errors: list[str] = field(default_factory=list)  # input/usage problems: nothing was checked
+    summary: str = ""
+
+
+# ---------------------------------------------------------------- options
+
+def _decimal(value: Decimal | int | str | None, what: str) -> Decimal | None:
+    if value is None or isinstance(value, Decimal):
+        return value
+    if isinstance(value, float) or isinstance(value, bool):
+        raise UsageError(f"{what} must be an exact decimal (a string or Decimal), not {value!r}")
+    try:
+        return parse_decimal(str(value))
+    except ValueError as exc:
+        raise UsageError(f"{what}: {exc}") from None
+
+
+def _fx(fx: FxRate | Decimal | str | None) -> FxRate:
+    if isinstance(fx, FxRate):
+        return fx
+    rate = _decimal(fx, "USD->CNY rate")
+    if rate is None:
+        return default_fx()
+    if rate <= 0:
+        raise UsageError("the USD->CNY rate must be positive")
+    return FxRate(rate, date.today(), "given on the command line")
+
+
+def _as_of(value: date | str | None) -> date | None:
+    if value is None or isinstance(value, date):
+        return value
+    try:
+        return date.fromisoformat(value)
+    except ValueError:
+        raise UsageError(f"--as-of {value!r} is not a date; write YYYY-MM-DD") from None
+
+
+def resolve_models(models: Sequence[str] | str) -> list[ModelRecord]:
+    """Model ids or aliases (comma-separated allowed); `all` is every model. Unknown: did-you-mean."""
+    catalog = load_catalog()
+    names = [n.strip() for m in ([models] if isinstance(models, str) else models) for n in m.split(",") if n.strip()]
+    if not names:
+        raise UsageError("name a model with -m MODEL (or -m all); `tokcost models` lists them")
+    found: list[ModelRecord] = []
+    for name in names:
+        found.extend(catalog.models if name.lower() == "all" else [catalog.get(name)])
+    return list({m.id: m for m in found}.values())
+
+
+# ---------------------------------------------------------------- counting
+
+def _needed_tokenizers(models: Sequence[ModelRecord]) -> list[str]:
+    from tokcost.tokenizers import available_names
+
+    names = [m.tokenizer for m in models if m.count_kind == "exact"]
+    if any(m.count_kind == "estimate" for m in models):
+        names += [*(m.tokenizer for m in models if m.count_kind == "estimate"), *available_names()]
+    return list(dict.fromkeys(names))
+
+
+def _given_job(input_tokens: int) -> Job:
+    if isinstance(input_tokens, bool) or not isinstance(input_tokens, int) or input_tokens < 0:
+        raise UsageError(f"input tokens must be a whole number >= 0, not {input_tokens!r}")
+    return Job([Request("--input-tokens", {"": input_tokens})], ("",), inputs=1)
+
+
+def _output(inp: Amount, output_tokens: int | None, ratio: Decimal | None) -> Amount:
+    if ratio is not None:  # output = ceil(input x ratio), per request
+        return Amount(Decimal(math.ceil(inp.low * ratio)), Decimal(math.ceil(inp.high * ratio)))
+    return Amount.of(output_tokens or 0)
+
+
+def _model_requests(model: ModelRecord, job: Job, given: bool, output_tokens: int | None,
+                    ratio: Decimal | None) -> tuple[list[RequestTokens], int, int, Band | None]:
+    """Per-request tokens for one model, its central input/output totals and, for an estimate, its band."""
+    openai = model.vendor in OPENAI_VENDORS
+    out: list[RequestTokens] = []
+    central_in = central_out = 0
+    band_low = band_high = 0
+    band_names = tuple(n for n in job.tokenizers if n)
+    for req in job.requests:
+        if given:
+            central = req.content[""]
+            amount = Amount.of(central)
+        elif model.count_kind == "exact":
+            central = req.tokens(model.tokenizer, openai)
+            amount = Amount.of(central)
+        else:
+            counts = [req.tokens(n, openai) for n in band_names]
+            central = req.tokens(model.tokenizer, openai)
+            amount = Amount(Decimal(min(counts)), Decimal(max(counts)))
+            band_low, band_high = band_low + min(counts), band_high + max(counts)
+        out.append(RequestTokens(req.label, amount, _output(amount, output_tokens, ratio), req.inputs))
+        central_in += central
+        central_out += int(_output(Amount.of(central), output_tokens, ratio).low)
+    band = Band(band_low, band_high, band_names) if model.count_kind == "estimate" and not given else None
+    return out, central_in, central_out, band
+
+
+# ---------------------------------------------------------------- pricing
+
+def _tiered(model: ModelRecord) -> bool:
+    return any(e.prompt_min is not None or e.prompt_max is not None for e in model.history)
+
+
+def _price(model: ModelRecord, reqs: Sequence[RequestTokens], repeat: int, *, cache_hit: Decimal,
+           as_of: date | None, currency: str | None, fx: FxRate) -> CostBreakdown:
+    """Tierless prices are linear, so all requests are priced at once; tiers are chosen per request."""
+    args = {"cache_hit_ratio": cache_hit, "as_of": as_of, "fx": fx}
+    if not _tiered(model):
+        inp = sum((r.input for r in reqs), Amount.of(0))
+        out = sum((r.output for r in reqs), Amount.of(0))
+        part = estimate_cost(model, inp, out, requests=repeat, currency=currency, **args)
+        return dataclasses.replace(part, requests=len(reqs) * repeat)
+    groups = Counter((r.input, r.output) for r in reqs)
+    largest = max(groups, key=lambda k: k[0].high)
+    target = currency or estimate_cost(model, largest[0], largest[1], **args).currency
+    parts = [estimate_cost(model, i, o, requests=n * repeat, currency=target, **args)
+             for (i, o), n in groups.items()]
+    return _combine(parts, next(p for p, k in zip(parts, groups) if k == largest))
+
+
+def _combine(parts: list[CostBreakdown], main: CostBreakdown) -> CostBreakdown:
+    def total(attr: str) -> Any:
+        values = [getattr(p, attr) for p in parts]
+        result = values[0]
+        for v in values[1:]:
+            result = result + v
+        return result
+
+    tiers = list(dict.fromkeys(p.tier for p in parts if p.tier))
+    notes = list(dict.fromkeys(n for p in parts for n in p.notes))
+    return dataclasses.replace(
+        main, requests=sum(p.requests for p in parts), input_tokens=total("input_tokens"),
+        output_tokens=total("output_tokens"), cache_hit_tokens=total("cache_hit_tokens"),
+        input_cost=total("input_cost"), cache_hit_cost=total("cache_hit_cost"), output_cost=total("output_cost"),
+        total_cost=total("total_cost"), tier="; ".join(tiers), notes=tuple(notes),
+        fx=next((p.fx for p in parts if p.fx is not None), None))
+
+
+def _record(model: ModelRecord, job: Job, given: bool, opts: dict[str, Any]) -> CostRecord:
+    reqs, central_in, central_out, band = _model_requests(model, job, given, opts["output_tokens"], opts["ratio"])
+    repeat = opts["requests"]
+    breakdown = _price(model, reqs, repeat, cache_hit=opts["cache_hit"], as_of=opts["as_of"],
+                       currency=opts["currency"], fx=opts["fx"])
+    notes = list(breakdown.notes)
+    if job.has_chat and model.vendor not in OPENAI_VENDORS and not given:
+        notes.append(f"chat inputs: {model.vendor_name}'s chat-format overhead is not published; "
+                     "content tokens only")
+    if band is not None:
+        notes.append(f"estimate: no {model.display_name} tokenizer offline; band = min..max over "
+                     f"{len(band.tokenizers)} tokenizers, central figure = {model.tokenizer}")
+    out_band = None
+    if band is not None and opts["ratio"] is not None:
+        out_band = sum((r.output for r in reqs), Amount.of(0)) * repeat
+    if band is not None:
+        band = Band(band.low * repeat, band.high * repeat, band.tokenizers)
+    return CostRecord(
+        model=model.id, vendor=model.vendor, tokenizer=model.tokenizer,
+        count_kind="given" if given else model.count_kind, requests=len(reqs) * repeat, inputs=job.inputs,
+        input_tokens=central_in * repeat, output_tokens=central_out * repeat, breakdown=breakdown,
+        per_request=tuple(reqs), context_window=model.context_window, band=band, output_band=out_band,
+        notes=tuple(dict.fromkeys(notes)))
+
+
+def _rank_key(record: CostRecord, fx: FxRate) -> Decimal:
+    """The midpoint of the total (a range's centre), in CNY for comparing currencies."""
+    total = record.total_cost.convert("CNY", fx)
+    return (total.low + total.high) / 2
+
+
+# ---------------------------------------------------------------- public API
+
+def cost(paths: Sequence[str] = (), *, models: Sequence[str] | str, text: str | None = None,
+         input_tokens: int | None = None, output_tokens: int | None = None,
+         output_ratio: Decimal | str | None = None, cache_hit: Decimal | str | int = 0, requests: int = 1,
+         currency: str | None = None, fx: FxRate | Decimal | str | None = None, as_of: date | str | None = None,
+         prices: str = "documents", encoding: str | None = None, jobs: int | None = None,
+         per_input: bool = False) -> CostList:
+    """Price a job for each model; `models` containing "all" ranks every model, cheapest first.
+
+    Inputs that cannot be read and models without a current price (prices="current") are listed
+    in the result's `.errors`; the rest are still priced."""
+    chosen = resolve_models(models)
+    ranked = any(m.strip().lower() == "all" for m in ([models] if isinstance(models, str) else models))
+    opts = _options(output_tokens, output_ratio, cache_hit, requests, currency, fx, as_of, prices)
+    if input_tokens is not None and (paths or text is not None):
+        raise UsageError("give PATHs/--text or --input-tokens, not both")
+    errors: list[str] = []
+    if prices == "current":
+        chosen, errors = _current(chosen)
+    given = input_tokens is not None
+    job = _given_job(input_tokens) if given else build_job(
+        paths, text=text, tokenizers=_needed_tokenizers(chosen), encoding=encoding, jobs=jobs, per_input=per_input)
+    errors = job.errors + errors
+    if not job.requests:
+        return CostList([], errors or ["no input to price"])
+    records = [_record(m, job, given, opts) for m in chosen]
+    if ranked:
+        records.sort(key=lambda r: _rank_key(r, opts["fx"]))
+    mixed = ranked and len({r.currency for r in records}) > 1
+    return CostList(records, errors, opts["fx"] if mixed else None)
+
+
+def _options(output_tokens: int | None, output_ratio: Decimal | str | None, cache_hit: Decimal | str | int,
+             requests: int, currency: str | None, fx: FxRate | Decimal | str | None, as_of: date | str | None,
+             prices: str) -> dict[str, Any]:
+    ratio = _decimal(output_ratio, "output ratio")
+    if output_tokens is not None and ratio is not None:
+        raise UsageError("give --output-tokens or --output-ratio, not both")
+    if output_tokens is not None and (isinstance(output_tokens, bool) or output_tokens < 0):
+        raise UsageError(f"output tokens must be a whole number >= 0, not {output_tokens!r}")
+    if ratio is not None and ratio < 0:
+        raise UsageError("the output ratio cannot be negative")
+    hit = _decimal(cache_hit, "cache-hit ratio") or Decimal(0)
+    if not 0 <= hit <= 1:
+        raise UsageError(f"the cache-hit ratio must be between 0 and 1, not {hit}")
+    if isinstance(requests, bool) or not isinstance(requests, int) or requests < 1:
+        raise UsageError(f"requests must be a whole number >= 1, not {requests!r}")
+    if currency is not None and currency.upper() not in CURRENCIES:
+        raise UsageError(f"unknown currency {currency!r}; use one of {', '.join(sorted(CURRENCIES))}")
+    if prices not in PRICE_MODES:
+        raise UsageError(f"--prices must be one of {', '.join(PRICE_MODES)}, not {prices!r}")
+    return {"output_tokens": output_tokens, "ratio": ratio, "cache_hit": hit, "requests": requests,
+            "currency": currency.upper() if currency else None, "fx": _fx(fx), "as_of": _as_of(as_of)}
+
+
+def _current(models: list[ModelRecord]) -> tuple[list[ModelRecord], list[str]]:
+    from tokcost.current_prices import current_record
+
+    found, errors = [], []
+    for m in models:
+        try:
+            found.append(current_record(m))
+        except UsageError as exc:
+            errors.append(str(exc))
+    return found, errors
+
+
+def parse_budget(budget: Money | Decimal | int | str) -> tuple[Decimal, str | None]:
+    """"10", "10USD", "10 CNY", Decimal("10") or Money -> (amount, currency or None)."""
+    if isinstance(budget, Money):
+        return budget.high, budget.currency
+    if isinstance(budget, (Decimal, int)) and not isinstance(budget, bool):
+        return Decimal(budget), None
+    text = str(budget).strip().upper()
+    cur = next((c for c in CURRENCIES if text.endswith(c)), None)
+    number = text.removesuffix(cur).strip() if cur else text
+    try:
+        value = parse_decimal(number)
+    except ValueError:
+        raise UsageError(f"budget {budget!r} is not an amount; write 10, 10USD or '10 CNY'") from None
+    if value < 0:
+        raise UsageError(f"budget {budget!r} is negative")
+    return value, cur
+
+
+def check(paths: Sequence[str] = (), *, model: str, budget: Money | Decimal | int | str,
+          currency: str | None = None, **options: Any) -> CheckResult:
+    """Does the job fit the budget, and does every request fit the model's context window?
+
+    For an estimate the high end of the band is checked. Unreadable inputs go to `.errors`
+    (nothing is checked then)."""
+    amount, budget_cur = parse_budget(budget)
+    if currency and budget_cur and currency.upper() != budget_cur:
+        raise UsageError(f"the budget is in {budget_cur} but --currency is {currency.upper()}")
+    if model.strip().lower() == "all" or "," in model:
+        raise UsageError("check takes one model (-m MODEL)")
+    records = cost(paths, models=[model], currency=currency or budget_cur, **options)
+    if records.errors:
+        return CheckResult(False, [], None, errors=records.errors)
+    from tokcost.check_report import judge
+
+    return judge(records[0], Money.of(amount, budget_cur or records[0].currency))
+
+
+def show(value: Decimal) -> str:
+    """Money for people: full precision up to 8 decimal places, at least 2."""
+    if value.as_tuple().exponent < -8:  # type: ignore[operator]
+        value = value.quantize(Decimal("1e-8"), rounding=ROUND_HALF_UP)
+    return plain(value, min_places=2)
+
+
+def show_money(money: Money) -> str:
+    if money.is_exact:
+        return f"{show(money.low)} {money.currency}"
+    return f"{show(money.low)}\u2013{show(money.high)} {money.currency}"
+
+
+def _tokens_json(t: Amount) -> int | dict[str, int]:
+    return int(t.low) if t.is_exact else {"low": int(t.low), "high": int(t.high)}
