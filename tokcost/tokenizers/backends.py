@@ -10,16 +10,20 @@ import base64
 import json
 import unicodedata
 from pathlib import Path
+from collections.abc import Callable
 from typing import Protocol
 
 
 class Backend(Protocol):
     name: str
     chunking: str
+    engine: str
 
     def encode(self, text: str) -> list[int]: ...
 
     def count(self, text: str) -> int: ...
+
+    def count_reference(self, text: str) -> int: ...
 
     def count_chunk(self, chunk: str, first: bool) -> int: ...
 
@@ -29,8 +33,17 @@ class Backend(Protocol):
 class _Base:
     name: str
     chunking: str
+    engine: str = "reference"
+    _fast: Callable[[str], int] | None = None
+
+    def use_fast(self, engine: str, counter: Callable[[str], int]) -> None:
+        """Count with a faster engine proven identical to this library (see tokenizers/fast.py)."""
+        self.engine, self._fast = engine, counter
 
     def count(self, text: str) -> int:
+        return self._fast(text) if self._fast else self.count_reference(text)
+
+    def count_reference(self, text: str) -> int:
         return len(self.encode(text))
 
     def count_chunk(self, chunk: str, first: bool) -> int:
@@ -79,12 +92,8 @@ class TiktokenBackend(_Base):
         ids = self.encoding.encode_ordinary(self._prepare(text))
         return [i + self._offset for i in ids] if self._offset else ids
 
-    def count(self, text: str) -> int:
+    def count_reference(self, text: str) -> int:
         return len(self.encoding.encode_ordinary(self._prepare(text)))
-
-    def count_batch(self, texts: list[str], num_threads: int) -> list[int]:
-        prepared = [self._prepare(t) for t in texts]
-        return [len(ids) for ids in self.encoding.encode_ordinary_batch(prepared, num_threads=num_threads)]
 
     def pieces(self, ids: list[int]) -> list[str]:
         return [self.encoding.decode_single_token_bytes(i - self._offset).decode("utf-8", "replace")
@@ -116,10 +125,6 @@ class HFTokenizersBackend(_Base):
 
     def encode(self, text: str) -> list[int]:
         return self.tokenizer.encode(text, add_special_tokens=False).ids
-
-    def count_batch(self, texts: list[str], num_threads: int) -> list[int]:
-        encodings = self.tokenizer.encode_batch(texts, add_special_tokens=False)
-        return [len(e.ids) for e in encodings]
 
     def pieces(self, ids: list[int]) -> list[str]:
         return [self.tokenizer.decode([i], skip_special_tokens=False) for i in ids]

@@ -22,6 +22,7 @@ from tokcost.tokenizers.backends import (
     read_tekken_ranks,
     read_tiktoken_ranks,
 )
+from tokcost.tokenizers.fast import fast_counter
 
 ALGORITHMS = ("bpe", "wordpiece", "unigram")
 FORMATS = ("tiktoken", "tekken", "hf-json", "sentencepiece", "wordpiece")
@@ -97,6 +98,14 @@ def available_names() -> list[str]:
 
 def _build(spec: TokenizerSpec) -> Backend:
     path = asset_path(spec.asset)
+    backend = _build_reference(spec, path)
+    fast = fast_counter(spec.name, spec.format, path, spec.normalize, backend.count_reference)
+    if fast:
+        backend.use_fast(*fast)
+    return backend
+
+
+def _build_reference(spec: TokenizerSpec, path: Path) -> Backend:
     if spec.format == "tiktoken":
         return TiktokenBackend(spec.name, read_tiktoken_ranks(path), spec.pattern or "",
                                chunking=spec.chunking, normalize=spec.normalize)

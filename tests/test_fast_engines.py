@@ -1,0 +1,57 @@
+"""The faster engines (quicktok, kitoken) count exactly what the reference libraries count."""
+from __future__ import annotations
+
+import pytest
+
+from tokcost.chunking import rechunk
+from tokcost.corpora import corpus_dir, load_manifest
+from tokcost.tokenizers import get_tokenizer, tokenizer_names
+
+ADVERSARIAL = [
+    " " * 17, "\n" * 9, "\t\t  \n \r\n\r\n  x", "1234567890 12 1,234.56 ١٢٣ 一二三",
+    "👩‍👩‍👧‍👦 🇨🇳🇺🇸 🙂🙂🙂 ❤️", "e\u0301 n\u0303 ﬁ ½ Å Ａ", "中文English混合mixed。，！？", "日本語 한국어 العربية",
+    "<|endoftext|><|im_start|><｜begin▁of▁sentence｜>[CLS]<s></s>", "x.\n/usr/bin/env\n./a",
+    "'s 'S 'll I'M can't", "\u00a0\u2028\u2029\u200b\ufeff", "    def f(x):\n        return x\n",
+]
+
+
+def fast_tokenizers() -> list[str]:
+    return [n for n in tokenizer_names() if get_tokenizer(n).engine != "reference"]
+
+
+def corpus_samples(chars: int = 200_000) -> list[str]:
+    samples = []
+    for spec in load_manifest():
+        path = corpus_dir() / f"{spec.name}.txt"
+        if path.is_file():
+            samples.append(path.read_text("utf-8")[:chars])
+    return samples
+
+
+def test_fast_engines_are_in_use(all_tokenizers):
+    """quicktok and kitoken are dependencies: if they stop loading, the speed claims stop holding."""
+    engines = {n: get_tokenizer(n).engine for n in all_tokenizers}
+    assert engines["o200k_base"] == engines["cl100k_base"] == "quicktok"
+    assert engines["deepseek-v3"] == "kitoken"
+
+
+@pytest.mark.parametrize("name", ["o200k_base", "cl100k_base", "llama3", "deepseek-v3", "deepseek-v2",
+                                  "glm-4", "minimax"])
+def test_fast_count_equals_reference(all_tokenizers, name):
+    backend = get_tokenizer(name)
+    assert backend.engine != "reference"
+    texts = ADVERSARIAL + ["\n".join(ADVERSARIAL) * 20]
+    samples = corpus_samples()
+    if not samples:
+        pytest.fail("corpora are not built: run `bash corpora/setup.sh`", pytrace=False)
+    for text in texts + samples:
+        for chunk in rechunk([text], backend.chunking, 20_000):
+            assert backend.count(chunk) == backend.count_reference(chunk), (name, chunk[:80])
+
+
+def test_reference_switch(monkeypatch):
+    from tokcost.tokenizers.fast import fast_counter
+    from tokcost.assets import asset_path
+
+    monkeypatch.setenv("TOKCOST_ENGINE", "reference")
+    assert fast_counter("o200k_base", "tiktoken", asset_path("o200k_base"), None, len) is None
