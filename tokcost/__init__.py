@@ -8,9 +8,10 @@ from typing import TYPE_CHECKING, Any
 
 __version__ = "0.1.0"
 
-__all__ = ["count", "__version__"]
+__all__ = ["__version__", "check", "cost", "count"]
 
 if TYPE_CHECKING:
+    from tokcost.cost_api import check, cost
     from tokcost.count_api import count
 
 
@@ -19,4 +20,8 @@ def __getattr__(name: str) -> Any:
         from tokcost.count_api import count
 
         return count
+    if name in ("cost", "check"):
+        from tokcost import cost_api
+
+        return getattr(cost_api, name)
     raise AttributeError(f"module 'tokcost' has no attribute {name!r}")

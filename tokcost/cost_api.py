@@ -22,7 +22,7 @@ from typing import Any
 
 from tokcost.catalog import ModelRecord, default_fx, load_catalog
 from tokcost.chat import Job, Request, build_job
-from tokcost.errors import UsageError
+from tokcost.errors import TokcostError, UsageError
 from tokcost.money import CURRENCIES, Amount, FxRate, Money, parse_decimal, plain
 from tokcost.pricing import CostBreakdown, estimate_cost
 
@@ -103,9 +103,10 @@ class CostList(list[CostRecord]):
     """The priced models, plus one line per input or model that could not be priced."""
 
     def __init__(self, records: Sequence[CostRecord] = (), errors: Sequence[str] = (),
-                 ranked_with: FxRate | None = None) -> None:
+                 ranked_with: FxRate | None = None, skipped: Sequence[str] = ()) -> None:
         super().__init__(records)
         self.errors: list[str] = list(errors)
+        self.skipped: list[str] = list(skipped)  # with `all`: models that cannot price this job
         self.ranked_with = ranked_with  # the rate used to compare currencies when ranking
 
 
@@ -124,7 +125,7 @@ class CheckResult:
 def _decimal(value: Decimal | int | str | None, what: str) -> Decimal | None:
     if value is None or isinstance(value, Decimal):
         return value
-    if isinstance(value, float) or isinstance(value, bool):
+    if isinstance(value, (float, bool)):
         raise UsageError(f"{what} must be an exact decimal (a string or Decimal), not {value!r}")
     try:
         return parse_decimal(str(value))
@@ -312,11 +313,17 @@ def cost(paths: Sequence[str] = (), *, models: Sequence[str] | str, text: str | 
     errors = job.errors + errors
     if not job.requests:
         return CostList([], errors or ["no input to price"])
-    records = [_record(m, job, given, opts) for m in chosen]
+    records: list[CostRecord] = []
+    skipped: list[str] = []
+    for m in chosen:
+        try:
+            records.append(_record(m, job, given, opts))
+        except TokcostError as exc:  # no price for this date, no output price, ...
+            (skipped if ranked else errors).append(f"{m.id}: {exc}")
     if ranked:
         records.sort(key=lambda r: _rank_key(r, opts["fx"]))
     mixed = ranked and len({r.currency for r in records}) > 1
-    return CostList(records, errors, opts["fx"] if mixed else None)
+    return CostList(records, errors, opts["fx"] if mixed else None, skipped)
 
 
 def _options(output_tokens: int | None, output_ratio: Decimal | str | None, cache_hit: Decimal | str | int,
@@ -386,9 +393,37 @@ def check(paths: Sequence[str] = (), *, model: str, budget: Money | Decimal | in
     records = cost(paths, models=[model], currency=currency or budget_cur, **options)
     if records.errors:
         return CheckResult(False, [], None, errors=records.errors)
-    from tokcost.check_report import judge
-
     return judge(records[0], Money.of(amount, budget_cur or records[0].currency))
+
+
+def judge(record: CostRecord, budget: Money) -> CheckResult:
+    """Failures of one priced job against a budget (in the record's currency) and the context window."""
+    high = record.total_cost.convert(budget.currency, record.breakdown.fx).high
+    tail = ""
+    if record.count_kind == "estimate":
+        tail = " (estimate: checked the high end of the band)"
+    elif not record.total_cost.is_exact:
+        tail = f" (the cost is a range, {show_money(record.total_cost)}: checked the high end)"
+    n = record.inputs
+    what = f"{n} input{'s' if n != 1 else ''}" + (f", {record.requests:,} requests" if record.requests > 1 else "")
+    cur, limit = budget.currency, budget.high
+    failures = []
+    if high > limit:
+        failures.append(f"over budget: {show(high)} {cur} > {plain(limit)} {cur} budget by "
+                        f"{show(high - limit)} {cur} ({what}, {record.model}){tail}")
+    window = record.context_window
+    largest = max(int(r.input.high + r.output.high) for r in record.per_request)
+    for r in record.per_request if window else ():
+        size = int(r.input.high + r.output.high)
+        if size > window:
+            parts = f" ({int(r.input.high):,} input + {int(r.output.high):,} output)" if r.output.high else ""
+            joined = " (these inputs are one request; --per-input sends each as its own)" if r.inputs > 1 else ""
+            failures.append(f"{r.label}: {size:,} tokens{parts} > {record.model} context window {window:,} "
+                            f"by {size - window:,}{tail if record.count_kind == 'estimate' else ''}{joined}")
+    fits = (f"largest request {largest:,} tokens fits the context window {window:,}" if window
+            else "context window unknown: not checked")
+    summary = "" if failures else f"ok: {show(high)} {cur} <= {plain(limit)} {cur} budget ({what}, {record.model}); {fits}{tail}"
+    return CheckResult(not failures, failures, record, budget, summary=summary)
 
 
 def show(value: Decimal) -> str:
@@ -404,5 +439,9 @@ def show_money(money: Money) -> str:
     return f"{show(money.low)}\u2013{show(money.high)} {money.currency}"
 
 
-def _tokens_json(t: Amount) -> int | dict[str, int]:
-    return int(t.low) if t.is_exact else {"low": int(t.low), "high": int(t.high)}
+def _count_json(value: Decimal) -> int | str:
+    return int(value) if value == value.to_integral_value() else plain(value)
+
+
+def _tokens_json(t: Amount) -> int | str | dict[str, int | str]:
+    return _count_json(t.low) if t.is_exact else {"low": _count_json(t.low), "high": _count_json(t.high)}

@@ -1,0 +1,288 @@
+"""`tokcost cost`, `check`, `models` and `prices`: thin layers over tokcost.cost_api and the catalog."""
+from __future__ import annotations
+
+from typing import Any
+
+import typer
+
+from tokcost.cli import app
+from tokcost.render import Format, print_csv, print_json, print_table, warn
+
+FormatOpt = typer.Option(Format.table, "--format", "-f", help="table, json or csv.")
+PathsArg = typer.Argument(
+    None, help="Files, folders (recursive), globs, or - for stdin (the default). All plain-text inputs together "
+    "are ONE request (see --per-input); a chat .json is one request; each .jsonl line is one request.")
+
+
+def _cost_options(
+    paths: list[str] | None = PathsArg,
+    text: str | None = typer.Option(None, "--text", help="Price this string as the input."),
+    input_tokens: int | None = typer.Option(
+        None, "--input-tokens", min=0, help="Input tokens per request, as given (no counting; count_kind 'given')."),
+    output_tokens: int | None = typer.Option(
+        None, "--output-tokens", min=0, help="Output tokens per request (default: 0 output tokens)."),
+    output_ratio: str | None = typer.Option(
+        None, "--output-ratio", help="Output tokens = ceil(input tokens x R) per request (default: 0 output)."),
+    cache_hit: str = typer.Option("0", "--cache-hit", help="Share of input tokens that are cache hits, 0..1."),
+    requests: int = typer.Option(1, "--requests", min=1, help="Repeat the whole job N times (default 1; with PATHs a request is the whole input unless --per-input)."),
+    per_input: bool = typer.Option(False, "--per-input", help="Each plain-text input is its own request."),
+    currency: str | None = typer.Option(
+        None, "--currency", help="CNY or USD (default: the currency the price is quoted in)."),
+    usd_cny: str | None = typer.Option(
+        None, "--usd-cny", help="USD->CNY rate for conversions (default: the catalog's dated rate)."),
+    as_of: str | None = typer.Option(None, "--as-of", help="Prices in effect on YYYY-MM-DD (default: newest)."),
+    prices: str = typer.Option("documents", "--prices", help="documents (dated, sourced) or current (genai-prices)."),
+    encoding: str | None = typer.Option(None, "--encoding", help="Force an encoding (default: detect)."),
+    jobs: int | None = typer.Option(None, "--jobs", "-j", min=1, help="Worker processes (default: all cores)."),
+) -> dict[str, Any]:
+    if not paths and text is None and input_tokens is None:
+        paths = ["-"]
+    return {"paths": paths or [], "text": text, "input_tokens": input_tokens, "output_tokens": output_tokens,
+            "output_ratio": output_ratio, "cache_hit": cache_hit, "requests": requests, "per_input": per_input,
+            "currency": currency, "fx": usd_cny, "as_of": as_of, "prices": prices, "encoding": encoding,
+            "jobs": jobs}
+
+
+def _cost_command(fn: Any) -> Any:
+    """Give a command every cost option (typer reads the signature)."""
+    import inspect
+
+    own = [p for p in inspect.signature(fn).parameters.values() if p.name != "options"]
+    shared = list(inspect.signature(_cost_options).parameters.values())
+    params = own[:1] + shared + own[1:] if own and own[0].name == "model" else shared + own
+
+    def wrapper(**kwargs: Any) -> Any:
+        opts = _cost_options(**{p.name: kwargs.pop(p.name) for p in shared})
+        return fn(options=opts, **kwargs)
+
+    wrapper.__signature__ = inspect.Signature(params)  # type: ignore[attr-defined]
+    wrapper.__annotations__ = {p.name: p.annotation for p in params}
+    wrapper.__doc__ = fn.__doc__
+    wrapper.__name__ = fn.__name__
+    return wrapper
+
+
+# ---------------------------------------------------------------- cost
+
+def _band_cell(record: Any) -> str | None:
+    return None if record.band is None else f"{record.band.low:,}\u2013{record.band.high:,}"
+
+
+def _captions(records: Any, opts: dict[str, Any]) -> list[str]:
+    lines = []
+    for fx in dict.fromkeys(r.breakdown.fx for r in records if r.breakdown.fx is not None):
+        lines.append(f"converted at {fx.describe()}")
+    if records.ranked_with is not None:
+        lines.append(f"ranked by total cost (a range by its midpoint), other currencies compared at "
+                     f"{records.ranked_with.short()}")
+    if any(r.band is not None for r in records):
+        lines.append("estimate rows: input tokens = the proxy tokenizer's count; band = min\u2013max over every "
+                     "available tokenizer; their costs are ranges over the band")
+    if opts["prices"] == "current":
+        from tokcost.current_prices import source_info
+
+        src = source_info()
+        lines.append(f"prices: {src.label} (its data as of {src.data_date.isoformat()}), not the dated documents")
+    if opts["output_tokens"] is None and opts["output_ratio"] is None:
+        lines.append("output tokens: 0 (default; set --output-tokens or --output-ratio)")
+    return lines
+
+
+def _print_cost(records: Any, opts: dict[str, Any], fmt: Format) -> None:
+    from tokcost.cost_api import show_money
+
+    if fmt is Format.json:
+        print_json([r.to_json() for r in records])
+        return
+    if fmt is Format.csv:
+        cols = ["model", "count_kind", "tokenizer", "requests", "input_tokens", "band_low", "band_high",
+                "output_tokens", "currency", "input_cost", "cache_hit_cost", "output_cost", "total_low",
+                "total_high", "price_source", "price_date", "tier"]
+        rows = []
+        for r in records:
+            b, j = r.breakdown, r.to_json()
+            rows.append([r.model, r.count_kind, r.tokenizer, r.requests, r.input_tokens,
+                         r.band.low if r.band else None, r.band.high if r.band else None, r.output_tokens,
+                         r.currency, b.input_cost.amount.format(), b.cache_hit_cost.amount.format(),
+                         b.output_cost.amount.format(), b.total_cost.low, b.total_cost.high,
+                         j["price_source"], j["price_date"], b.tier])
+        print_csv(cols, rows)
+        return
+    first = records[0]
+    title = f"{first.requests:,} request{'s' if first.requests != 1 else ''}, {first.inputs} input" \
+            f"{'s' if first.inputs != 1 else ''}"
+    cols = ["model", "count", "tokenizer", "input tokens", "band", "output tokens", "input", "cache hit", "output",
+            "total", "price", "tier"]
+    rows = [[r.model, r.count_kind, r.tokenizer, r.input_tokens, _band_cell(r), r.output_tokens,
+             show_money(r.breakdown.input_cost), show_money(r.breakdown.cache_hit_cost),
+             show_money(r.breakdown.output_cost), show_money(r.total_cost),
+             f"{r.breakdown.entry.effective} {r.breakdown.entry.source}", r.breakdown.tier or None]
+            for r in records]
+    drop = {"cache hit"} if not any(r.breakdown.cache_hit_tokens.high for r in records) else set()
+    if all(r.band is None for r in records):
+        drop.add("band")
+    keep = [i for i, c in enumerate(cols) if c not in drop]
+    print_table(title, [cols[i] for i in keep], [[row[i] for i in keep] for row in rows],
+                numeric=["input tokens", "band", "output tokens", "input", "cache hit", "output", "total"])
+    for line in _captions(records, opts):
+        typer.echo(line)
+    for r in records:
+        for note in r.notes:
+            if note.startswith("converted "):
+                continue  # stated once above
+            if len(records) == 1 or not note.startswith(("price:", "estimate:")):
+                typer.echo(f"{r.model}: {note}")
+
+
+@app.command("cost")
+@_cost_command
+def cost_command(
+    model: list[str] = typer.Option(..., "--model", "-m", help="Model id or alias; may repeat; `all` ranks "
+                                    "every model, cheapest first."),
+    fmt: Format = FormatOpt,
+    options: dict | None = None,
+) -> None:
+    """Price a job: count inputs with each model's tokenizer (or take --input-tokens) and price
+    input, cache-hit and output tokens from the dated, sourced catalog."""
+    from tokcost.cost_api import cost
+
+    opts = options or {}
+    records = cost(opts.pop("paths"), models=model, **opts)
+    if records:
+        _print_cost(records, {**opts, "output_tokens": opts["output_tokens"]}, fmt)
+    for line in records.skipped:
+        warn(f"not ranked: {line}")
+    for error in records.errors:
+        warn(error)
+    if records.errors or not records:
+        raise typer.Exit(1)
+
+
+# ---------------------------------------------------------------- check
+
+@app.command("check")
+@_cost_command
+def check_command(
+    model: str = typer.Option(..., "--model", "-m", help="Model id or alias."),
+    budget: str = typer.Option(..., "--budget", help="Budget for the whole job: 10, 10USD or '10 CNY' "
+                               "(default currency: --currency, else the price's)."),
+    fmt: Format = FormatOpt,
+    options: dict | None = None,
+) -> None:
+    """Pre-flight: exit 0 if the job fits the budget and every request fits the model's context
+    window, 1 if not (one line per failure), 2 on a usage or input error. An estimate is checked at
+    the high end of its band."""
+    from tokcost.cost_api import check
+
+    opts = options or {}
+    result = check(opts.pop("paths"), model=model, budget=budget, **opts)
+    for error in result.errors:
+        warn(error)
+    if result.errors:
+        raise typer.Exit(2)
+    if fmt is Format.json:
+        assert result.record is not None and result.budget is not None
+        print_json({"ok": result.ok, "failures": result.failures, "summary": result.summary or None,
+                    "budget": result.budget.to_json(), "currency": result.budget.currency,
+                    "cost": result.record.to_json()})
+    else:
+        for line in result.failures or [result.summary]:
+            typer.echo(line)
+    if not result.ok:
+        raise typer.Exit(1)
+
+
+# ---------------------------------------------------------------- models and prices
+
+def _per_m(entry: Any, kind: str) -> str | None:
+    value = entry.price_per(kind) if entry is not None else None
+    return None if value is None else value.format()
+
+
+def _newest(model: Any) -> Any:
+    from tokcost.errors import UsageError
+
+    try:
+        return model.price_on()
+    except UsageError:
+        return None
+
+
+@app.command("models")
+def models_command(fmt: Format = FormatOpt) -> None:
+    """Every model: tokenizer, exact or estimate count, context window, and its newest price per 1M tokens."""
+    from tokcost.catalog import load_catalog
+
+    cols = ["id", "vendor", "tokenizer", "count_kind", "context_window", "currency", "input_per_1m",
+            "output_per_1m", "price_currency", "price_date", "tier"]
+    rows = []
+    for m in load_catalog().models:
+        e = _newest(m)
+        rows.append([m.id, m.vendor, m.tokenizer, m.count_kind, m.context_window, m.currency,
+                     _per_m(e, "input"), _per_m(e, "output"), e.currency if e else None,
+                     e.effective if e else None, (e.tier or None) if e else None])
+    if fmt is Format.json:
+        print_json([dict(zip(cols, row)) for row in rows])
+    elif fmt is Format.csv:
+        print_csv(cols, rows)
+    else:
+        heads = ["id", "vendor", "tokenizer", "count", "context", "currency", "in/1M", "out/1M", "price in",
+                 "price date", "tier"]
+        print_table("prices per 1M tokens (newest; the base tier when prices are tiered)",
+                    heads, rows, numeric=["context", "in/1M", "out/1M"])
+
+
+def _entry_json(e: Any) -> dict[str, Any]:
+    from tokcost.catalog import unit_label
+
+    def fig(a: Any) -> str | None:
+        return None if a is None else a.format()
+
+    marks = [k for k in ("garbled", "converted", "conflict") if getattr(e, k)]
+    return {"effective": e.effective, "status": e.status, "doc_model": e.doc_model, "input": fig(e.input),
+            "output": fig(e.output), "cache_hit_input": fig(e.cache_hit_input),
+            "unit": f"per {unit_label(e.per_tokens)} tokens", "currency": e.currency, "tier": e.tier or None,
+            "source": e.source, "table": e.table, "note": e.note or e.comment or None, "marks": marks,
+            "resolution": e.resolution or None}
+
+
+def _conflicts(model: Any) -> list[dict[str, Any]]:
+    out = []
+    for e in model.history:
+        if not e.conflict:
+            continue
+        probe = e.prompt_min + 1 if e.prompt_min is not None else e.prompt_max
+        try:
+            chosen = model.price_on(e.valid_from or e.last_known_day, probe)
+        except Exception:  # noqa: BLE001  (no rival in effect: the conflict still stands alone)
+            chosen = None
+        out.append({"rejected": e.describe(), "chosen": chosen.describe() if chosen else None,
+                    "rule": e.resolution})
+    return out
+
+
+@app.command("prices")
+def prices_command(model: str = typer.Argument(..., help="Model id or alias."), fmt: Format = FormatOpt) -> None:
+    """A model's full price history: every printed figure with its date, status, source and marks."""
+    from tokcost.catalog import load_catalog
+
+    m = load_catalog().get(model)
+    history = [_entry_json(e) for e in m.history]
+    conflicts = _conflicts(m)
+    garbled = [f"{e.effective} {e.table}: {e.note or e.comment or 'garbled cell'}" for e in m.history if e.garbled]
+    if fmt is Format.json:
+        print_json({"model": m.id, "vendor": m.vendor_name, "currency": m.currency, "history": history,
+                    "conflicts": conflicts, "garbled": garbled})
+        return
+    cols = ["effective", "status", "input", "output", "cache_hit_input", "unit", "currency", "tier", "source",
+            "table", "marks", "note"]
+    rows = [[h[c] if c != "marks" else ", ".join(h["marks"]) or None for c in cols] for h in history]
+    if fmt is Format.csv:
+        print_csv(cols, rows)
+        return
+    print_table(f"{m.id} ({m.vendor_name}): {len(history)} price entries", cols, rows,
+                numeric=["input", "output", "cache_hit_input"])
+    for c in conflicts:
+        typer.echo(f"conflict: {c['rejected']} -- not used; chosen: {c['chosen'] or 'none in effect'}; {c['rule']}")
+    for g in garbled:
+        typer.echo(f"garbled: {g}")
