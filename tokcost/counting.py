@@ -5,9 +5,11 @@ chunks are counted in this process, or in a pool of worker processes for large i
 """
 from __future__ import annotations
 
+import collections
+import functools
 import itertools
 import os
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 
 from tokcost.chunking import rechunk
@@ -69,14 +71,23 @@ class Engine:
 
     def __init__(self, names: Iterable[str], jobs: int | None = None) -> None:
         self.names = tuple(dict.fromkeys(names))
-        self.groups = chunking_groups(get_tokenizer(n) for n in self.names)
         self.jobs = jobs or default_jobs()
         self._pool = None
 
-    def count_source(self, open_blocks: BlockSource) -> Counted:
-        """Count a text that `open_blocks()` yields in decoded blocks (called once per cut rule)."""
-        total = Counted({n: 0 for n in self.names})
-        for i, (rule, names) in enumerate(self.groups.items()):
+    @functools.cached_property
+    def groups(self) -> dict[str, tuple[str, ...]]:
+        """Built on first use: a run served from the count cache loads no tokenizer at all."""
+        return chunking_groups(get_tokenizer(n) for n in self.names)
+
+    def count_source(self, open_blocks: BlockSource, names: Iterable[str] | None = None) -> Counted:
+        """Count a text that `open_blocks()` yields in decoded blocks (called once per cut rule).
+
+        `names` limits the count to some of the engine's tokenizers (the others are cached).
+        """
+        wanted = self.names if names is None else tuple(names)
+        groups = self.groups if names is None else chunking_groups(get_tokenizer(n) for n in wanted)
+        total = Counted({n: 0 for n in wanted})
+        for i, (rule, names) in enumerate(groups.items()):
             part = self._count_pass(open_blocks(), rule, names)
             if i:
                 part.stats = TextStats()  # text measures are taken on the first pass only
@@ -94,7 +105,7 @@ class Engine:
         if len(head) < 2 or self.jobs == 1:
             results: Iterable[Counted] = map(_count_task, itertools.chain(head, tasks))
         else:
-            results = self._get_pool().imap(_count_task, itertools.chain(head, tasks), chunksize=1)
+            results = _bounded_map(self._get_pool(), itertools.chain(head, tasks), 2 * self.jobs)
         for part in results:
             total.add(part)
         return total
@@ -103,7 +114,10 @@ class Engine:
         if self._pool is None:
             import multiprocessing
 
-            ctx = multiprocessing.get_context("spawn")
+            self.groups  # load every tokenizer here first: forked workers inherit them ready to use
+            os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")  # HF's own threads vs fork
+            method = "fork" if "fork" in multiprocessing.get_all_start_methods() else "spawn"
+            ctx = multiprocessing.get_context(method)
             self._pool = ctx.Pool(self.jobs, initializer=_warm, initargs=(self.names,))
         return self._pool
 
@@ -118,6 +132,17 @@ class Engine:
 
     def __exit__(self, *exc: object) -> None:
         self.close()
+
+
+def _bounded_map(pool, tasks: Iterable[tuple], window: int) -> Iterator[Counted]:
+    """Like `pool.imap`, but reads ahead at most `window` chunks (imap would read the whole file)."""
+    pending: collections.deque = collections.deque()
+    for task in tasks:
+        pending.append(pool.apply_async(_count_task, (task,)))
+        if len(pending) >= window:
+            yield pending.popleft().get()
+    while pending:
+        yield pending.popleft().get()
 
 
 def _warm(names: tuple[str, ...]) -> None:

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import codecs
 import sys
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import BinaryIO
@@ -66,10 +66,13 @@ def sniff(head: bytes, complete: bool) -> Sniffed:
     return Sniffed(max(candidates, key=lambda enc: _common_share(candidates[enc])))
 
 
-def _decoded_blocks(stream: BinaryIO, head: bytes, encoding: str, label: str) -> Iterator[str]:
+def _decoded_blocks(stream: BinaryIO, head: bytes, encoding: str, label: str,
+                    on_bytes: Callable[[int], None] | None) -> Iterator[str]:
     decoder = codecs.getincrementaldecoder(encoding)("strict")
     offset, data = 0, head
     while True:
+        if on_bytes and data:
+            on_bytes(len(data))
         try:
             text = decoder.decode(data, final=not data)
         except UnicodeDecodeError as exc:
@@ -94,9 +97,11 @@ def _open(path: Path) -> BinaryIO:
         raise InputError(f"{path}: cannot read ({exc.strerror or exc})") from None
 
 
-def read_blocks(path: Path | None, encoding: str | None = None) -> tuple[Sniffed, Iterator[str]]:
+def read_blocks(path: Path | None, encoding: str | None = None,
+                on_bytes: Callable[[int], None] | None = None) -> tuple[Sniffed, Iterator[str]]:
     """Open a file (None: stdin) and return its encoding and a generator of decoded text blocks.
 
+    `on_bytes(n)` is told of every n bytes read, for progress bars.
     Raises InputError for a missing or unreadable file; a binary one comes back with encoding None.
     """
     stream = sys.stdin.buffer if path is None else _open(path)
@@ -112,7 +117,7 @@ def read_blocks(path: Path | None, encoding: str | None = None) -> tuple[Sniffed
         if path is not None:
             stream.close()
         return sniffed, iter(())
-    return sniffed, _closing(stream, _decoded_blocks(stream, head, sniffed.encoding, label), path is not None)
+    return sniffed, _closing(stream, _decoded_blocks(stream, head, sniffed.encoding, label, on_bytes), path is not None)
 
 
 def _closing(stream: BinaryIO, blocks: Iterator[str], close: bool) -> Iterator[str]:

@@ -6,6 +6,7 @@ from typing import Optional
 import typer
 
 from tokcost.cli import app
+from tokcost.cli.progress import byte_progress
 from tokcost.render import Format, print_csv, print_json, print_table, warn
 
 _COUNT_COLUMNS = ["path", "tokenizer", "tokens", "chars", "bytes", "words", "han",
@@ -15,6 +16,14 @@ _NUMERIC = _COUNT_COLUMNS[2:]
 TokenizerOpt = typer.Option(None, "--tokenizer", "-t",
                             help="Tokenizer name, a tokenizer file, hf:ORG/NAME, or `all`; may repeat.")
 FormatOpt = typer.Option(Format.table, "--format", "-f", help="table, json or csv.")
+
+
+def input_bytes(paths: list[str]) -> int:
+    """Total size of the inputs, for the progress bar (0 when unknown, e.g. stdin)."""
+    from tokcost.inputs import expand
+
+    items, _ = expand(paths)
+    return sum(i.path.stat().st_size for i in items if i.path is not None and i.path.is_file())
 
 
 def _row(record: dict, path: str) -> list:
@@ -45,6 +54,7 @@ def count_command(
     text: Optional[str] = typer.Option(None, "--text", help="Count this string."),
     encoding: Optional[str] = typer.Option(None, "--encoding", help="Force an encoding (default: detect)."),
     jobs: Optional[int] = typer.Option(None, "--jobs", "-j", min=1, help="Worker processes (default: all cores)."),
+    no_cache: bool = typer.Option(False, "--no-cache", help="Do not use or update the count cache."),
     fmt: Format = FormatOpt,
 ) -> None:
     """Count tokens, characters, bytes, words and Chinese characters per tokenizer."""
@@ -52,7 +62,9 @@ def count_command(
 
     if not paths and text is None:
         paths = ["-"]
-    report = count(paths or [], text=text, tokenizers=tokenizer, encoding=encoding, jobs=jobs)
+    with byte_progress(input_bytes(paths or [])) as on_bytes:
+        report = count(paths or [], text=text, tokenizers=tokenizer, encoding=encoding, jobs=jobs,
+                       cache=not no_cache, on_bytes=on_bytes)
     for error in report.errors:
         warn(f"{error['path']}: {error['error']}")
     _print_count(report, fmt)

@@ -7,7 +7,9 @@ constructors so that `import tokcost` stays light.
 from __future__ import annotations
 
 import base64
+import functools
 import json
+import re
 import unicodedata
 from pathlib import Path
 from collections.abc import Callable
@@ -73,17 +75,31 @@ def read_tekken_ranks(path: Path) -> tuple[dict[bytes, int], str, int]:
     return ranks, config["pattern"], offset
 
 
-class TiktokenBackend(_Base):
-    """Byte-level BPE run by tiktoken (`encode_ordinary`, so special-token text stays ordinary)."""
+def read_tekken_offset(path: Path) -> int:
+    """Tekken ids are ranks shifted past its special tokens; the offset sits in the file's config."""
+    head = path.read_bytes()[:4096].decode("utf-8", "ignore")
+    match = re.search(r'"default_num_special_tokens"\s*:\s*(\d+)', head)
+    return int(match.group(1)) if match else read_tekken_ranks(path)[2]
 
-    def __init__(self, name: str, ranks: dict[bytes, int], pattern: str, *, chunking: str,
-                 normalize: str | None = None, id_offset: int = 0) -> None:
+
+class TiktokenBackend(_Base):
+    """Byte-level BPE run by tiktoken (`encode_ordinary`, so special-token text stays ordinary).
+
+    The vocabulary is read on first use: when a faster engine counts, tiktoken is only needed for ids.
+    """
+
+    def __init__(self, name: str, load_ranks: Callable[[], dict[bytes, int]], pattern: str, *,
+                 chunking: str, normalize: str | None = None, id_offset: int = 0) -> None:
+        self.name, self.chunking = name, chunking
+        self._load_ranks, self._pattern = load_ranks, pattern
+        self._normalize, self._offset = normalize, id_offset
+
+    @functools.cached_property
+    def encoding(self):
         import tiktoken
 
-        self.name, self.chunking = name, chunking
-        self._normalize, self._offset = normalize, id_offset
-        self.encoding = tiktoken.Encoding(name=f"tokcost-{name}", pat_str=pattern,
-                                          mergeable_ranks=ranks, special_tokens={})
+        return tiktoken.Encoding(name=f"tokcost-{self.name}", pat_str=self._pattern,
+                                 mergeable_ranks=self._load_ranks(), special_tokens={})
 
     def _prepare(self, text: str) -> str:
         return unicodedata.normalize(self._normalize, text) if self._normalize else text

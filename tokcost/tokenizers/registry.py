@@ -19,6 +19,7 @@ from tokcost.tokenizers.backends import (
     SentencePieceBackend,
     TiktokenBackend,
     TransformersBackend,
+    read_tekken_offset,
     read_tekken_ranks,
     read_tiktoken_ranks,
 )
@@ -107,11 +108,11 @@ def _build(spec: TokenizerSpec) -> Backend:
 
 def _build_reference(spec: TokenizerSpec, path: Path) -> Backend:
     if spec.format == "tiktoken":
-        return TiktokenBackend(spec.name, read_tiktoken_ranks(path), spec.pattern or "",
+        return TiktokenBackend(spec.name, lambda: read_tiktoken_ranks(path), spec.pattern or "",
                                chunking=spec.chunking, normalize=spec.normalize)
     if spec.format == "tekken":
-        ranks, _, offset = read_tekken_ranks(path)
-        return TiktokenBackend(spec.name, ranks, spec.pattern or "", chunking=spec.chunking, id_offset=offset)
+        return TiktokenBackend(spec.name, lambda: read_tekken_ranks(path)[0], spec.pattern or "",
+                               chunking=spec.chunking, id_offset=read_tekken_offset(path))
     if spec.format == "hf-json":
         return HFTokenizersBackend.from_file(spec.name, path, chunking=spec.chunking)
     if spec.format == "wordpiece":
@@ -133,7 +134,9 @@ def _from_user_file(path: Path) -> Backend:
         if suffix == ".tiktoken":
             # A bare ranks file has no pattern: assume cl100k_base's, which most tiktoken vocabularies use.
             pattern = tokenizer_spec("cl100k_base").pattern or ""
-            return TiktokenBackend(label, read_tiktoken_ranks(path), pattern, chunking="newline")
+            backend = TiktokenBackend(label, lambda: read_tiktoken_ranks(path), pattern, chunking="newline")
+            backend.encoding  # load now, so that a malformed file is reported here
+            return backend
         if suffix == ".txt" and "vocab" in stem:
             return HFTokenizersBackend.from_wordpiece_vocab(label, path, lowercase=True, chunking="newline")
     except (OSError, ValueError, RuntimeError, Exception) as exc:  # library errors vary by library

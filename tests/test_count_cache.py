@@ -1,0 +1,82 @@
+"""The count cache: a re-run over unchanged inputs does no tokenizing; damage is never fatal."""
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+
+import pytest
+
+from tokcost import counting
+from tokcost.count_api import count
+
+TEXT = "Tokens cost money.\n给我一个合理解释北京大学。\n" * 50
+
+
+@pytest.fixture()
+def cache_dir(tmp_path, monkeypatch):
+    root = tmp_path / "counts"
+    monkeypatch.setenv("TOKCOST_COUNT_CACHE_DIR", str(root))
+    return root
+
+
+@pytest.fixture()
+def no_tokenizing(monkeypatch):
+    def refuse(*args, **kwargs):
+        raise AssertionError("tokenized although the count cache should have answered")
+
+    return lambda: monkeypatch.setattr(counting.Engine, "count_source", refuse)
+
+
+def test_second_run_does_no_tokenizing(cache_dir, no_tokenizing, tmp_path):
+    path = tmp_path / "a.txt"
+    path.write_text(TEXT, encoding="utf-8")
+    first = count([str(path)], tokenizers=["o200k_base", "mistral-v3"])
+    no_tokenizing()
+    second = count([str(path)], tokenizers=["o200k_base", "mistral-v3"])
+    assert first.as_dict() == second.as_dict() and first.tokens("o200k_base") > 0
+
+
+def test_only_the_new_tokenizer_is_counted(cache_dir, tmp_path, monkeypatch):
+    path = tmp_path / "a.txt"
+    path.write_text(TEXT, encoding="utf-8")
+    count([str(path)], tokenizers=["o200k_base"])
+    seen: list[tuple[str, ...]] = []
+    real = counting.Engine.count_source
+    monkeypatch.setattr(counting.Engine, "count_source",
+                        lambda self, opener, names=None: seen.append(tuple(names)) or real(self, opener, names))
+    report = count([str(path)], tokenizers=["o200k_base", "qwen"])
+    assert seen == [("qwen",)] and report.tokens("qwen") > 0
+
+
+def test_changed_file_is_recounted(cache_dir, tmp_path):
+    path = tmp_path / "a.txt"
+    path.write_text(TEXT, encoding="utf-8")
+    before = count([str(path)]).tokens("o200k_base")
+    path.write_text(TEXT * 2, encoding="utf-8")
+    assert count([str(path)]).tokens("o200k_base") == 2 * before
+
+
+def test_corrupted_cache_file_is_ignored_and_rebuilt(cache_dir, tmp_path):
+    path = tmp_path / "a.txt"
+    path.write_text(TEXT, encoding="utf-8")
+    expected = count([str(path)]).tokens("o200k_base")
+    entries = list(cache_dir.rglob("*.json"))
+    assert len(entries) == 1
+    for garbage in (b"{not json", b'{"tokcost": "0.1.0", "tokens": [], "stats": 3}', b"\x00\xff"):
+        entries[0].write_bytes(garbage)
+        assert count([str(path)]).tokens("o200k_base") == expected
+    assert json.loads(entries[0].read_bytes())["tokens"]
+
+
+def test_no_cache_flag_neither_reads_nor_writes(tmp_path):
+    path = tmp_path / "a.txt"
+    path.write_text(TEXT, encoding="utf-8")
+    root = tmp_path / "counts"
+    env = {**os.environ, "TOKCOST_COUNT_CACHE_DIR": str(root)}
+    proc = subprocess.run([sys.executable, "-m", "tokcost", "count", str(path), "--no-cache"], env=env,
+                          capture_output=True)
+    assert proc.returncode == 0 and not root.exists()
+    subprocess.run([sys.executable, "-m", "tokcost", "count", str(path)], env=env, capture_output=True)
+    assert len(list(root.rglob("*.json"))) == 1

@@ -1,0 +1,83 @@
+"""A persistent cache of counts, keyed by content hash + tokenizer identity + tokcost version.
+
+One small JSON file per content hash under `<cache dir>/counts/`. A file that cannot be read or
+does not have the expected shape is ignored (and replaced on the next write): never fatal.
+"""
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+from pathlib import Path
+
+from tokcost import __version__
+from tokcost.counting import Counted
+from tokcost.paths import atomic_write_bytes, cache_dir
+from tokcost.stats import TextStats
+from tokcost.tokenizers import tokenizer_names, tokenizer_spec
+
+_HASH_BLOCK = 1 << 20
+
+
+def file_digest(path: Path) -> str:
+    digest = hashlib.sha256()
+    with path.open("rb") as stream:
+        while block := stream.read(_HASH_BLOCK):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+def tokenizer_identity(name: str) -> str | None:
+    """What a count depends on: the pinned vocabulary and the pre-tokenizer. None: do not cache."""
+    if name in tokenizer_names():
+        spec = tokenizer_spec(name)
+        recipe = f"{spec.source.sha256 if spec.source else ''}|{spec.pattern}|{spec.normalize}|{spec.lowercase}"
+        return f"{name}:{hashlib.sha256(recipe.encode()).hexdigest()[:20]}"
+    path = Path(name)
+    if not name.startswith("hf:") and path.is_file():
+        return f"file:{file_digest(path)}"
+    return None
+
+
+class CountCache:
+    def __init__(self, root: Path | None = None) -> None:
+        override = os.environ.get("TOKCOST_COUNT_CACHE_DIR")
+        self.root = root or (Path(override) if override else cache_dir() / "counts")
+
+    def _path(self, key: str) -> Path:
+        return self.root / key[:2] / f"{key}.json"
+
+    @staticmethod
+    def key(content_digest: str, encoding: str | None) -> str:
+        return hashlib.sha256(f"{content_digest}|{encoding or 'auto'}|{__version__}".encode()).hexdigest()
+
+    def _load(self, key: str) -> dict:
+        try:
+            data = json.loads(self._path(key).read_bytes())
+            if data.get("tokcost") == __version__ and isinstance(data.get("tokens"), dict):
+                TextStats(**data["stats"])
+                return data
+        except (OSError, ValueError, TypeError, AttributeError):
+            pass
+        return {}
+
+    def get(self, key: str, identities: dict[str, str]) -> tuple[Counted | None, list[str]]:
+        """Cached counts for the names whose identity is known, and the names still to count."""
+        data = self._load(key)
+        cached = data.get("tokens", {})
+        missing = [n for n, ident in identities.items() if not isinstance(cached.get(ident), int)]
+        if not data:
+            return None, list(identities)
+        found = Counted({n: cached[i] for n, i in identities.items() if n not in missing},
+                        TextStats(**data["stats"]))
+        return found, missing
+
+    def put(self, key: str, identities: dict[str, str], counted: Counted) -> None:
+        data = self._load(key)
+        tokens = data.get("tokens", {})
+        tokens.update({identities[n]: v for n, v in counted.tokens.items() if n in identities})
+        record = {"tokcost": __version__, "stats": vars(counted.stats), "tokens": tokens}
+        try:
+            atomic_write_bytes(self._path(key), json.dumps(record, sort_keys=True).encode())
+        except OSError:
+            pass  # a read-only or full cache only costs speed
