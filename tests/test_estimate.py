@@ -12,7 +12,7 @@ from tokcost.catalog import load_catalog
 from tokcost.cli import main
 from tokcost.cost_api import cost
 from tokcost.money import Money
-from tokcost.tokenizers import available_names, get_tokenizer
+from tokcost.tokenizers import available_names, band_names, get_tokenizer
 
 MIXED = "Tokens cost money; the bill arrives later. 大模型迎来跳水降价潮，百万tokens只要1元。给我一个合理解释。"
 
@@ -24,9 +24,11 @@ def counts(text: str) -> dict[str, int]:
 def test_band_is_real(all_tokenizers):
     [rec] = cost(models=["claude-3-haiku"], text=MIXED)
     by_name = counts(MIXED)
+    in_band = [by_name[n] for n in band_names()]
     assert rec.count_kind == "estimate" and rec.band is not None
-    assert (rec.band.low, rec.band.high) == (min(by_name.values()), max(by_name.values()))
-    assert rec.band.low < rec.band.high and set(rec.band.tokenizers) == set(available_names())
+    assert (rec.band.low, rec.band.high) == (min(in_band), max(in_band))
+    assert rec.band.low < rec.band.high and set(rec.band.tokenizers) == set(band_names())
+    assert "bert-base-uncased" not in rec.band.tokenizers and "o200k_base" in rec.band.tokenizers
     assert rec.input_tokens == by_name["claude-legacy"]  # the proxy's count is the central figure
     assert rec.band.low <= rec.input_tokens <= rec.band.high
     price = D("0.25") / 1_000_000  # Claude 3 Haiku input, USD per token
@@ -54,14 +56,15 @@ def test_each_tokenizer_runs_once_per_input(monkeypatch):
     calls: list[tuple[str, ...]] = []
     original = chat.Engine.count_source
 
-    def spy(self, open_blocks):
+    def spy(self, open_blocks, names=None):
         calls.append(self.names)
-        return original(self, open_blocks)
+        return original(self, open_blocks, names)
 
     monkeypatch.setattr(chat.Engine, "count_source", spy)
     records = cost(models="all", text=MIXED)
     assert len(records) == len(load_catalog().models)
-    assert len(calls) == 1 and set(calls[0]) == set(available_names())
+    needed = set(band_names()) | {m.tokenizer for m in load_catalog().models}
+    assert len(calls) == 1 and set(calls[0]) == needed
 
 
 def test_import_is_light():

@@ -2,7 +2,7 @@
 
 Counting: every input is counted once with every tokenizer needed (one Engine for all models).
 An exact model uses its vendor's tokenizer. An estimate model's count is a band, the min..max of
-every available tokenizer on that very text, with its proxy tokenizer's count as the central
+every available chat-LLM tokenizer (`band_names`) on that very text, with its proxy tokenizer's count as the central
 figure; its costs are ranges. Given token counts (`input_tokens`) are taken as they are.
 
 Requests: plain-text inputs together are one request (or one each with `per_input`), a chat
@@ -168,11 +168,11 @@ def resolve_models(models: Sequence[str] | str) -> list[ModelRecord]:
 # ---------------------------------------------------------------- counting
 
 def _needed_tokenizers(models: Sequence[ModelRecord]) -> list[str]:
-    from tokcost.tokenizers import available_names
+    from tokcost.tokenizers import band_names
 
     names = [m.tokenizer for m in models if m.count_kind == "exact"]
     if any(m.count_kind == "estimate" for m in models):
-        names += [*(m.tokenizer for m in models if m.count_kind == "estimate"), *available_names()]
+        names += [*(m.tokenizer for m in models if m.count_kind == "estimate"), *band_names()]
     return list(dict.fromkeys(names))
 
 
@@ -195,7 +195,9 @@ def _model_requests(model: ModelRecord, job: Job, given: bool, output_tokens: in
     out: list[RequestTokens] = []
     central_in = central_out = 0
     band_low = band_high = 0
-    band_names = tuple(n for n in job.tokenizers if n)
+    from tokcost.tokenizers import band_names
+
+    spread = tuple(n for n in job.tokenizers if n and n in band_names())
     for req in job.requests:
         if given:
             central = req.content[""]
@@ -204,14 +206,14 @@ def _model_requests(model: ModelRecord, job: Job, given: bool, output_tokens: in
             central = req.tokens(model.tokenizer, openai)
             amount = Amount.of(central)
         else:
-            counts = [req.tokens(n, openai) for n in band_names]
+            counts = [req.tokens(n, openai) for n in spread]
             central = req.tokens(model.tokenizer, openai)
             amount = Amount(Decimal(min(counts)), Decimal(max(counts)))
             band_low, band_high = band_low + min(counts), band_high + max(counts)
         out.append(RequestTokens(req.label, amount, _output(amount, output_tokens, ratio), req.inputs))
         central_in += central
         central_out += int(_output(Amount.of(central), output_tokens, ratio).low)
-    band = Band(band_low, band_high, band_names) if model.count_kind == "estimate" and not given else None
+    band = Band(band_low, band_high, spread) if model.count_kind == "estimate" and not given else None
     return out, central_in, central_out, band
 
 

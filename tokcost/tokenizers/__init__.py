@@ -2,6 +2,7 @@
 from tokcost.tokenizers.registry import (
     TokenizerSpec,
     available_names,
+    band_names,
     get_tokenizer,
     is_available,
     tokenizer_names,
@@ -11,6 +12,7 @@ from tokcost.tokenizers.registry import (
 __all__ = [
     "TokenizerSpec",
     "available_names",
+    "band_names",
     "get_tokenizer",
     "is_available",
     "tokenizer_names",

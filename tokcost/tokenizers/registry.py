@@ -30,7 +30,7 @@ FORMATS = ("tiktoken", "tekken", "hf-json", "sentencepiece", "wordpiece")
 CHUNKINGS = ("newline", "newline-strict", "sentencepiece", "whole")
 _LIBRARY = {"tiktoken": "tiktoken", "tekken": "tiktoken", "hf-json": "tokenizers",
             "wordpiece": "tokenizers", "sentencepiece": "sentencepiece"}
-_OPTIONAL = {"pattern": None, "normalize": None, "lowercase": False}
+_OPTIONAL = {"pattern": None, "normalize": None, "lowercase": False, "in_band": True}
 _REQUIRED = {"algorithm", "format", "asset", "vocab_size", "families", "description", "chunking"}
 
 
@@ -47,6 +47,7 @@ class TokenizerSpec:
     pattern: str | None = None
     normalize: str | None = None
     lowercase: bool = False
+    in_band: bool = True
     source: AssetSpec | None = field(default=None, compare=False)
 
     @property
@@ -95,6 +96,11 @@ def is_available(name: str) -> bool:
 
 def available_names() -> list[str]:
     return [n for n in _specs() if is_available(n)]
+
+
+def band_names() -> list[str]:
+    """Available tokenizers whose spread makes the error band of an estimate (see tokenizers.toml)."""
+    return [n for n in available_names() if _specs()[n].in_band]
 
 
 def _build(spec: TokenizerSpec) -> Backend:
