@@ -9,6 +9,7 @@ from __future__ import annotations
 import base64
 import functools
 import json
+import os
 import re
 import unicodedata
 from pathlib import Path
@@ -181,6 +182,7 @@ class TransformersBackend(_Base):
     """Any Hugging Face tokenizer by hub id (online, or from the local HF cache); no remote code."""
 
     def __init__(self, name: str, model_id: str) -> None:
+        os.environ.setdefault("TRANSFORMERS_VERBOSITY", "error")  # no "PyTorch was not found" chatter
         from transformers import AutoTokenizer
 
         self.name, self.chunking = name, "whole"
