@@ -182,3 +182,9 @@ def test_help_imports_no_tokenizer_library():
             "if m in sys.modules]; print(rc, heavy, file=sys.stderr)")
     proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
     assert proc.stderr.strip() == "0 []" and "count" in proc.stdout
+
+
+def test_several_tokenizers_one_column_each(tree):
+    proc = run("count", str(tree / "en.txt"), "-t", "cl100k_base", "-t", "qwen", "-t", "mistral-v3")
+    header = next(line for line in proc.stdout.decode().splitlines() if "path" in line)
+    assert all(name in header for name in ("cl100k_base", "qwen", "mistral-v3")) and "per token" in proc.stdout.decode()

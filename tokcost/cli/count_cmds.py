@@ -40,11 +40,42 @@ def _print_count(report, fmt: Format) -> None:
     if fmt is Format.csv:
         print_csv(_COUNT_COLUMNS, rows + total_rows)
         return
-    show_totals = len(data["files"]) > len(data["totals"])
-    headers = [c.replace("_per_token", "/token") for c in _COUNT_COLUMNS]
-    print_table(None, headers, rows + (total_rows if show_totals else []), numeric=headers[2:])
+    if len(report.tokenizers) == 1:
+        show_totals = len(data["files"]) > 1
+        headers = [c.replace("_per_token", "/token") for c in _COUNT_COLUMNS]
+        print_table(None, headers, rows + (total_rows if show_totals else []), numeric=headers[2:])
+    else:
+        _print_wide(report)
     for item in data["skipped"]:
         warn(f"skipped {item['path']}: {item['reason']}")
+
+
+def _print_wide(report) -> None:
+    """Several tokenizers: one token column each, then each tokenizer's ratios over all inputs."""
+    names = list(report.tokenizers)
+    measures = ["chars", "bytes", "words", "han"]
+    by_path: dict[str, dict] = {}
+    for r in report.files:
+        entry = by_path.setdefault(r.path, {m: getattr(r, m) for m in measures})
+        entry[r.tokenizer] = r.tokens
+    totals = {r.tokenizer: r for r in report.totals}
+    rows = [[path, *(e[m] for m in measures), *(e[n] for n in names)] for path, e in by_path.items()]
+    if len(by_path) > 1 and report.totals:
+        first = report.totals[0]
+        rows.append(["TOTAL", *(getattr(first, m) for m in measures), *(totals[n].tokens for n in names)])
+    print_table(None, ["path", *measures, *names], rows, numeric=[*measures, *names])
+    ratio_rows = [[n, totals[n].tokens, *totals[n].ratios.values(), _per(totals[n].bytes, totals[n].tokens)]
+                  for n in names]
+    print_table("per token, all inputs", ["tokenizer", "tokens", "chars/token", "words/token", "han/token",
+                                          "bytes/token"], ratio_rows, numeric=["tokens", "chars/token",
+                                                                               "words/token", "han/token",
+                                                                               "bytes/token"])
+
+
+def _per(amount: int, tokens: int) -> float | None:
+    from tokcost.stats import per_token
+
+    return per_token(amount, tokens)
 
 
 @app.command("count")
