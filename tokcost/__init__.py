@@ -11,7 +11,8 @@ __version__ = "0.1.0"
 __all__ = ["__version__", "check", "cost", "count"]
 
 if TYPE_CHECKING:
-    from tokcost.cost_api import check, cost
+    from tokcost.check_api import check
+    from tokcost.cost_api import cost
     from tokcost.count_api import count
 
 
@@ -20,8 +21,12 @@ def __getattr__(name: str) -> Any:
         from tokcost.count_api import count
 
         return count
-    if name in ("cost", "check"):
-        from tokcost import cost_api
+    if name == "cost":
+        from tokcost.cost_api import cost
 
-        return getattr(cost_api, name)
+        return cost
+    if name == "check":
+        from tokcost.check_api import check
+
+        return check
     raise AttributeError(f"module 'tokcost' has no attribute {name!r}")

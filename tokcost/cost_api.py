@@ -1,4 +1,4 @@
-"""`tokcost.cost` and `tokcost.check`: count inputs per model, price them, and check a budget.
+"""`tokcost.cost`: count inputs per model and price them (the budget gate is tokcost.check_api).
 
 Counting: every input is counted once with every tokenizer needed (one Engine for all models).
 An exact model uses its vendor's tokenizer. An estimate model's count is a band, the min..max of
@@ -15,7 +15,7 @@ import dataclasses
 import math
 from collections import Counter
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import date
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
@@ -108,16 +108,6 @@ class CostList(list[CostRecord]):
         self.errors: list[str] = list(errors)
         self.skipped: list[str] = list(skipped)  # with `all`: models that cannot price this job
         self.ranked_with = ranked_with  # the rate used to compare currencies when ranking
-
-
-@dataclass
-class CheckResult:
-    ok: bool
-    failures: list[str]
-    record: CostRecord | None
-    budget: Money | None = None
-    errors: list[str] = field(default_factory=list)  # input/usage problems: nothing was checked
-    summary: str = ""
 
 
 # ---------------------------------------------------------------- options
@@ -361,71 +351,6 @@ def _current(models: list[ModelRecord]) -> tuple[list[ModelRecord], list[str]]:
         except UsageError as exc:
             errors.append(str(exc))
     return found, errors
-
-
-def parse_budget(budget: Money | Decimal | int | str) -> tuple[Decimal, str | None]:
-    """"10", "10USD", "10 CNY", Decimal("10") or Money -> (amount, currency or None)."""
-    if isinstance(budget, Money):
-        return budget.high, budget.currency
-    if isinstance(budget, (Decimal, int)) and not isinstance(budget, bool):
-        return Decimal(budget), None
-    text = str(budget).strip().upper()
-    cur = next((c for c in CURRENCIES if text.endswith(c)), None)
-    number = text.removesuffix(cur).strip() if cur else text
-    try:
-        value = parse_decimal(number)
-    except ValueError:
-        raise UsageError(f"budget {budget!r} is not an amount; write 10, 10USD or '10 CNY'") from None
-    if value < 0:
-        raise UsageError(f"budget {budget!r} is negative")
-    return value, cur
-
-
-def check(paths: Sequence[str] = (), *, model: str, budget: Money | Decimal | int | str,
-          currency: str | None = None, **options: Any) -> CheckResult:
-    """Does the job fit the budget, and does every request fit the model's context window?
-
-    For an estimate the high end of the band is checked. Unreadable inputs go to `.errors`
-    (nothing is checked then)."""
-    amount, budget_cur = parse_budget(budget)
-    if currency and budget_cur and currency.upper() != budget_cur:
-        raise UsageError(f"the budget is in {budget_cur} but --currency is {currency.upper()}")
-    if model.strip().lower() == "all" or "," in model:
-        raise UsageError("check takes one model (-m MODEL)")
-    records = cost(paths, models=[model], currency=currency or budget_cur, **options)
-    if records.errors:
-        return CheckResult(False, [], None, errors=records.errors)
-    return judge(records[0], Money.of(amount, budget_cur or records[0].currency))
-
-
-def judge(record: CostRecord, budget: Money) -> CheckResult:
-    """Failures of one priced job against a budget (in the record's currency) and the context window."""
-    high = record.total_cost.convert(budget.currency, record.breakdown.fx).high
-    tail = ""
-    if record.count_kind == "estimate":
-        tail = " (estimate: checked the high end of the band)"
-    elif not record.total_cost.is_exact:
-        tail = f" (the cost is a range, {show_money(record.total_cost)}: checked the high end)"
-    n = record.inputs
-    what = f"{n} input{'s' if n != 1 else ''}" + (f", {record.requests:,} requests" if record.requests > 1 else "")
-    cur, limit = budget.currency, budget.high
-    failures = []
-    if high > limit:
-        failures.append(f"over budget: {show(high)} {cur} > {plain(limit)} {cur} budget by "
-                        f"{show(high - limit)} {cur} ({what}, {record.model}){tail}")
-    window = record.context_window
-    largest = max(int(r.input.high + r.output.high) for r in record.per_request)
-    for r in record.per_request if window else ():
-        size = int(r.input.high + r.output.high)
-        if size > window:
-            parts = f" ({int(r.input.high):,} input + {int(r.output.high):,} output)" if r.output.high else ""
-            joined = " (these inputs are one request; --per-input sends each as its own)" if r.inputs > 1 else ""
-            failures.append(f"{r.label}: {size:,} tokens{parts} > {record.model} context window {window:,} "
-                            f"by {size - window:,}{tail if record.count_kind == 'estimate' else ''}{joined}")
-    fits = (f"largest request {largest:,} tokens fits the context window {window:,}" if window
-            else "context window unknown: not checked")
-    summary = "" if failures else f"ok: {show(high)} {cur} <= {plain(limit)} {cur} budget ({what}, {record.model}); {fits}{tail}"
-    return CheckResult(not failures, failures, record, budget, summary=summary)
 
 
 def show(value: Decimal) -> str:

@@ -172,7 +172,7 @@ def check_command(
     """Pre-flight: exit 0 if the job fits the budget and every request fits the model's context
     window, 1 if not (one line per failure), 2 on a usage or input error. An estimate is checked at
     the high end of its band."""
-    from tokcost.cost_api import check
+    from tokcost.check_api import check
 
     opts = options or {}
     result = check(opts.pop("paths"), model=model, budget=budget, **opts)
