@@ -18,7 +18,7 @@ app = typer.Typer(
     rich_markup_mode=None,
 )
 
-from tokcost.cli import count_cmds, price_cmds  # noqa: E402,F401  (commands register themselves on `app`)
+from tokcost.cli import compare_cmds, count_cmds, price_cmds  # noqa: E402,F401  (commands register themselves on `app`)
 
 
 # typer >= 0.22 vendors click; older typer uses click itself. Take the classes from typer either way.

@@ -77,7 +77,7 @@ def _captions(records: Any, opts: dict[str, Any]) -> list[str]:
                      f"{records.ranked_with.short()}")
     if any(r.band is not None for r in records):
         lines.append("estimate rows: input tokens = the proxy tokenizer's count; band = min\u2013max over every "
-                     "available tokenizer; their costs are ranges over the band")
+                     "chat-LLM tokenizer (not p50k, BERT or J2); their costs are ranges over the band")
     if opts["prices"] == "current":
         from tokcost.current_prices import source_info
 

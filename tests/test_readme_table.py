@@ -1,0 +1,25 @@
+"""The README's measured chars/token and han/token table is what `tokcost compare --readme-table` prints."""
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from tokcost.compare import compare
+from tokcost.corpora import corpus_path, load_manifest
+from tokcost.errors import TokcostError
+from tokcost.report_md import UPDATE_COMMAND, measured_table, readme_block
+
+README = Path(__file__).resolve().parent.parent / "README.md"
+
+
+def test_readme_table_is_generated(all_tokenizers: list[str]) -> None:
+    try:
+        for spec in load_manifest():
+            corpus_path(spec.name)
+    except TokcostError as exc:
+        pytest.skip(f"the corpora are not built, so the table cannot be regenerated: {exc}")
+    expected = measured_table(compare(corpora=["all"], tokenizers=all_tokenizers, models=[]))
+    found = readme_block(README.read_text(encoding="utf-8"))
+    assert found is not None, f"README.md has no measured-table block; run `{UPDATE_COMMAND}`"
+    assert found == expected, f"README.md's measured table is stale; regenerate it with `{UPDATE_COMMAND}`"

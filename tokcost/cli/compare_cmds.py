@@ -1,0 +1,123 @@
+"""`tokcost compare`: tokenizer x corpus measurements, the rules-of-thumb audit, and reports."""
+from __future__ import annotations
+
+from datetime import date
+from decimal import Decimal
+from pathlib import Path
+from typing import Optional
+
+import typer
+
+from tokcost.cli import app
+from tokcost.cli.progress import byte_progress
+from tokcost.errors import UsageError
+from tokcost.render import Format, print_json, print_table, warn
+
+REPORT_KINDS = (".html", ".md", ".json")
+
+
+def _decimal(text: str, what: str) -> Decimal:
+    from tokcost.money import parse_decimal
+
+    try:
+        return parse_decimal(text)
+    except ValueError as exc:
+        raise UsageError(f"{what}: {exc}") from None
+
+
+def _as_of(text: str | None) -> date | None:
+    try:
+        return None if text is None else date.fromisoformat(text)
+    except ValueError:
+        raise UsageError(f"--as-of {text!r} is not a date; write YYYY-MM-DD") from None
+
+
+def _render(comp, kind: str) -> str:
+    import json
+
+    if kind == ".html":
+        from tokcost.report_html import html_report
+        return html_report(comp)
+    if kind == ".md":
+        from tokcost.report_md import markdown
+        return markdown(comp)
+    return json.dumps(comp.to_json(), ensure_ascii=False, indent=2, default=str) + "\n"
+
+
+def _print_tables(comp) -> None:
+    from tokcost.report_md import sections
+
+    for s in sections(comp):
+        if not s.detail:
+            print_table(s.title + (f"\n({s.note})" if s.note else ""), s.columns, s.rows, numeric=s.columns[s.numeric:])
+    for note in comp.notes:
+        typer.echo(f"note: {note}")
+
+
+@app.command("compare")
+def compare_command(
+    paths: list[str] = typer.Argument(None, help="Files, folders (recursive) or globs to measure."),
+    corpus: Optional[list[str]] = typer.Option(None, "--corpus", "-c",
+                                               help="A bundled corpus by name, or `all`; may repeat."),
+    tokenizer: Optional[list[str]] = typer.Option(None, "--tokenizer", "-t",
+                                                  help="Tokenizers to measure (default: every available one)."),
+    model: Optional[list[str]] = typer.Option(None, "--model", "-m",
+                                              help="Models to price, comma-separated or repeated, or `all` "
+                                              "(default: the documents' 1-CNY chart models + gpt-4o)."),
+    report: Path | None = typer.Option(None, "--report", "-r",
+                                       help="Write a self-contained report: FILE.html, FILE.md or FILE.json."),
+    fmt: Format = typer.Option(Format.table, "--format", "-f", help="table or json (stdout)."),
+    readme_table: bool = typer.Option(False, "--readme-table",
+                                      help="Print only the README's measured chars/token and han/token block."),
+    update_readme: Path | None = typer.Option(None, "--update-readme",
+                                              help="Write that block into this README (between its markers)."),
+    output_ratio: str = typer.Option("0", "--output-ratio", help="Output tokens = input x R when pricing."),
+    currency: str = typer.Option("CNY", "--currency", help="CNY or USD for the costs."),
+    as_of: str | None = typer.Option(None, "--as-of", help="Prices in effect on YYYY-MM-DD (default: newest)."),
+    jobs: int | None = typer.Option(None, "--jobs", "-j", min=1, help="Worker processes (default: all cores)."),
+    no_cache: bool = typer.Option(False, "--no-cache", help="Do not use or update the count cache."),
+) -> None:
+    """Measure every tokenizer on corpora: chars/words/han/bytes per token, the rules of thumb's errors,
+    the Chinese premium, corpus costs per model and how many tokens 1 CNY buys."""
+    from tokcost.cli.count_cmds import input_bytes
+    from tokcost.compare import compare, input_paths
+
+    if fmt is Format.csv:
+        raise UsageError("compare writes table or json (use --report FILE.md for Markdown tables)")
+    kind = report.suffix.lower() if report else None
+    if kind is not None and kind not in REPORT_KINDS:
+        raise UsageError(f"--report {report}: the file name must end in {', '.join(REPORT_KINDS)}")
+    if currency.upper() not in ("CNY", "USD"):
+        raise UsageError(f"unknown currency {currency!r}; use CNY or USD")
+    readme_only = readme_table or update_readme is not None
+    todo = input_paths(paths or [], corpus or [])
+    with byte_progress(input_bytes(list(todo)), "counting") as on_bytes:
+        comp = compare(paths or [], corpora=corpus or [], tokenizers=tokenizer,
+                       models=[] if readme_only else model, output_ratio=_decimal(output_ratio, "--output-ratio"),
+                       currency=currency.upper(), as_of=_as_of(as_of), jobs=jobs, cache=not no_cache,
+                       on_bytes=on_bytes)
+    for error in comp.errors:
+        warn(f"{error['path']}: {error['error']}")
+    if readme_only:
+        _readme(comp, readme_table, update_readme)
+    elif fmt is Format.json:
+        print_json(comp.to_json())
+    else:
+        _print_tables(comp)
+    if report is not None:
+        report.write_text(_render(comp, kind), encoding="utf-8")
+        warn(f"wrote {report} ({len(comp.corpora)} corpora x {len(comp.tokenizers)} tokenizers, {comp.seconds:.1f} s)")
+    if comp.errors:
+        raise typer.Exit(1)
+
+
+def _readme(comp, show: bool, readme: Path | None) -> None:
+    from tokcost.report_md import measured_table, replace_block
+
+    block = measured_table(comp)
+    if show:
+        typer.echo(block)
+    if readme is not None:
+        text = readme.read_text(encoding="utf-8") if readme.exists() else ""
+        readme.write_text(replace_block(text, block), encoding="utf-8")
+        warn(f"updated the measured table in {readme}")

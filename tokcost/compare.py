@@ -1,0 +1,356 @@
+"""`tokcost.compare`: measure tokenizers on corpora, audit the rules of thumb, price the corpora.
+
+A pure data model (no printing). Every input is counted once, with every tokenizer needed, in
+one `count()` call; the model costs, the Chinese premium and the estimate bands reuse those
+counts. Ratios and rule errors are floats (display figures); money is Decimal throughout.
+"""
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from datetime import date
+from decimal import Decimal
+from typing import Any
+
+from tokcost.catalog import ModelRecord, default_fx, load_catalog, unit_label
+from tokcost.count_api import count, resolve_tokenizers
+from tokcost.errors import UsageError
+from tokcost.money import Amount, FxRate, Money, plain
+from tokcost.pricing import estimate_cost
+from tokcost.tokenizers import band_names
+
+CIRCLE_TOKENS = 10_000  # the documents' chart: one circle per 10,000 tokens
+# The "how many tokens does 1 CNY buy" chart (000), cheapest first, as (chart label, catalog id).
+CHART_MODELS: tuple[tuple[str, str], ...] = (
+    ("DeepSeek-V2", "deepseek-v2"), ("GLM-3-Turbo", "glm-3-turbo"), ("Claude3 Haiku", "claude-3-haiku"),
+    ("Qwen-turbo", "qwen-turbo"), ("GPT-3.5-Turbo", "gpt-3.5-turbo"), ("SkyLark2-Pro", "skylark2-pro"),
+    ("Qwen-plus", "qwen-plus"), ("Moonshot-v1", "moonshot-v1"), ("Claude3 Sonnet", "claude-3-sonnet"),
+    ("Minimax-abab6", "abab-6.5"), ("GLM-4", "glm-4"), ("ERNIE-4.0", "ernie-4.0"),
+    ("GPT-4-Turbo", "gpt-4-turbo"), ("Claude3 Opus", "claude-3-opus"),
+)
+EXTRA_MODELS = ("gpt-4o",)
+
+
+@dataclass(frozen=True)
+class Rule:
+    name: str
+    language: str  # the corpora it applies to
+    measure: str  # chars | words | han
+    per_token: float  # the rule says: 1 token = this many `measure`
+    source: str
+
+    def predict(self, corpus: Corpus) -> float:
+        return getattr(corpus, self.measure) / self.per_token
+
+
+RULES = (
+    Rule("chars/4", "en", "chars", 4.0, "1 token ≈ 4 English characters (000, citing OpenAI)"),
+    Rule("words/0.75", "en", "words", 0.75, "1 token ≈ 0.75 words (000, citing OpenAI)"),
+    Rule("han/1.45", "zh", "han", 1.45, "1 token ≈ 1.45 Chinese characters (000, citing OpenAI)"),
+    Rule("han/0.8", "zh", "han", 0.8, "1 token = 0.8 Chinese characters (003, broker report)"),
+)
+
+
+@dataclass
+class Corpus:
+    name: str  # the corpus name, or the file's path as given
+    path: str
+    language: str  # en | zh | code (from the manifest; inferred for plain files)
+    chars: int
+    bytes: int
+    words: int
+    han: int
+    tokens: dict[str, int]  # every tokenizer counted
+    parallel_of: str | None = None
+
+    def ratios(self, tokenizer: str) -> dict[str, float | None]:
+        n = self.tokens[tokenizer]
+        def per(x: int) -> float | None:
+            return round(x / n, 4) if n else None
+        return {"chars_per_token": per(self.chars), "bytes_per_token": per(self.bytes),
+                "words_per_token": per(self.words) if self.language == "en" else None,
+                "han_per_token": per(self.han) if self.language == "zh" else None}
+
+
+@dataclass(frozen=True)
+class RuleCheck:
+    rule: str
+    corpus: str
+    tokenizer: str
+    predicted: float
+    measured: int
+    error_pct: float  # (predicted - measured) / measured, in percent
+
+
+@dataclass(frozen=True)
+class RuleFit:
+    rule: str
+    source: str
+    corpora: tuple[str, ...]
+    mean_error_pct: dict[str, float]  # per tokenizer: signed, averaged over the corpora
+    mean_abs_error_pct: dict[str, float]
+
+    @property
+    def best(self) -> str:
+        return min(self.mean_abs_error_pct, key=self.mean_abs_error_pct.__getitem__)
+
+
+@dataclass(frozen=True)
+class Premium:
+    zh: str
+    en: str
+    tokenizer: str
+    zh_tokens: int
+    en_tokens: int
+
+    @property
+    def ratio(self) -> float:
+        return round(self.zh_tokens / self.en_tokens, 4)
+
+
+@dataclass(frozen=True)
+class ModelCost:
+    model: str
+    display_name: str
+    vendor: str
+    corpus: str
+    count_kind: str  # exact | estimate
+    tokenizer: str  # the vendor's, or the proxy for an estimate
+    tokens: int
+    band: tuple[int, int] | None  # estimate: min..max over the chat-LLM tokenizers (band_names)
+    cost: Money  # at `tokens`
+    cost_band: Money | None
+    price: str  # the catalog entry used
+
+    def to_json(self) -> dict[str, Any]:
+        return {"model": self.model, "vendor": self.vendor, "corpus": self.corpus, "count_kind": self.count_kind,
+                "tokenizer": self.tokenizer, "tokens": self.tokens,
+                "band": None if self.band is None else {"low": self.band[0], "high": self.band[1]},
+                "currency": self.cost.currency, "cost": self.cost.to_json(),
+                "cost_band": None if self.cost_band is None else self.cost_band.to_json(), "price": self.price}
+
+
+@dataclass(frozen=True)
+class CnyBuys:
+    model: str
+    label: str
+    price: str  # input / output as quoted
+    source: str  # the document and the price's date
+    avg_cny_per_million: Amount  # average of input and output price, in CNY per 1M tokens
+    tokens: Amount | None  # tokens 1 CNY buys; None when free
+
+    @property
+    def circles(self) -> float | None:
+        return None if self.tokens is None else float(self.tokens.low + self.tokens.high) / 2 / CIRCLE_TOKENS
+
+
+@dataclass
+class Comparison:
+    corpora: list[Corpus]
+    tokenizers: tuple[str, ...]  # measured (the rows of the tables)
+    models: list[ModelRecord]
+    checks: list[RuleCheck]
+    fits: list[RuleFit]
+    premium: list[Premium]
+    costs: list[ModelCost]
+    buys: list[CnyBuys]
+    fx: FxRate
+    currency: str
+    output_ratio: Decimal
+    as_of: date | None
+    notes: list[str] = field(default_factory=list)
+    errors: list[dict[str, str]] = field(default_factory=list)
+    seconds: float = 0.0
+
+    def corpus(self, name: str) -> Corpus:
+        return next(c for c in self.corpora if c.name == name)
+
+    def premium_costs(self) -> list[tuple[ModelCost, ModelCost]]:
+        """(zh edition, en edition) cost per model for each parallel pair."""
+        by_key = {(c.model, c.corpus): c for c in self.costs}
+        pairs = dict.fromkeys((p.zh, p.en) for p in self.premium)
+        return [(by_key[m.id, zh], by_key[m.id, en]) for zh, en in pairs for m in self.models
+                if (m.id, zh) in by_key and (m.id, en) in by_key]
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "corpora": [{"name": c.name, "path": c.path, "language": c.language, "chars": c.chars, "bytes": c.bytes,
+                         "words": c.words, "han": c.han, "parallel_of": c.parallel_of} for c in self.corpora],
+            "measurements": [{"corpus": c.name, "tokenizer": t, "tokens": c.tokens[t], **c.ratios(t)}
+                             for c in self.corpora for t in self.tokenizers],
+            "rules": [{"rule": f.rule, "source": f.source, "corpora": list(f.corpora), "best_tokenizer": f.best,
+                       "mean_error_pct": f.mean_error_pct, "mean_abs_error_pct": f.mean_abs_error_pct}
+                      for f in self.fits],
+            "rule_checks": [vars(c) for c in self.checks],
+            "chinese_premium": [{**vars(p), "ratio": p.ratio} for p in self.premium],
+            "chinese_premium_cost": [{"model": zh.model, "zh": zh.cost.to_json(), "en": en.cost.to_json(),
+                                      "currency": zh.cost.currency, "ratio": plain(money_ratio(zh.cost, en.cost), 4)}
+                                     for zh, en in self.premium_costs()],
+            "costs": [c.to_json() for c in self.costs],
+            "output_ratio": plain(self.output_ratio),
+            "one_cny_buys": [{"model": b.model, "label": b.label, "price": b.price, "source": b.source,
+                              "avg_cny_per_million": str(b.avg_cny_per_million),
+                              "tokens": None if b.tokens is None else b.tokens.format(0), "circles": b.circles}
+                             for b in self.buys],
+            "circle_tokens": CIRCLE_TOKENS,
+            "fx": {"pair": f"{self.fx.base}/{self.fx.quote}", "rate": plain(self.fx.rate),
+                   "date": self.fx.date.isoformat(), "origin": self.fx.origin},
+            "as_of": None if self.as_of is None else self.as_of.isoformat(),
+            "notes": self.notes, "errors": self.errors, "seconds": round(self.seconds, 1),
+        }
+
+
+def money_ratio(a: Money, b: Money) -> Decimal:
+    """Ratio of two amounts' midpoints (0 when b is free)."""
+    den = b.low + b.high
+    return (a.low + a.high) / den if den else Decimal(0)
+
+
+# ---------------------------------------------------------------- inputs and counting
+
+def default_models() -> list[str]:
+    catalog = load_catalog()
+    return [i for _, i in CHART_MODELS if i in catalog] + list(EXTRA_MODELS)
+
+
+def resolve_models(names: Sequence[str] | None) -> list[ModelRecord]:
+    catalog = load_catalog()
+    wanted = default_models() if names is None else [n.strip() for m in names for n in m.split(",") if n.strip()]
+    found: list[ModelRecord] = []
+    for name in wanted:
+        found.extend(catalog.models if name.lower() == "all" else [catalog.get(name)])
+    return list({m.id: m for m in found}.values())
+
+
+def corpus_names(names: Sequence[str]) -> list[str]:
+    from tokcost.corpora import load_manifest
+
+    known = [s.name for s in load_manifest()]
+    return list(dict.fromkeys(n for name in names for n in (known if name == "all" else [name])))
+
+
+def _language(han: int, chars: int) -> str:
+    return "zh" if chars and han / chars >= 0.2 else "en"
+
+
+def input_paths(paths: Sequence[str], corpora: Sequence[str]) -> dict[str, str | None]:
+    """Every path to count -> its corpus name (None for a plain PATH); raises if a corpus is not built."""
+    from tokcost.corpora import corpus_path
+
+    named = {str(corpus_path(n)): n for n in corpus_names(corpora)}
+    return {**named, **{p: None for p in paths if p not in named}}
+
+
+def _count(paths: Sequence[str], corpora: Sequence[str], names: Sequence[str], jobs: int | None, cache: bool,
+           on_bytes: Callable[[int], None] | None) -> tuple[list[Corpus], list[dict[str, str]]]:
+    from tokcost.corpora import load_manifest
+
+    specs = {s.name: s for s in load_manifest()} if corpora else {}
+    todo = input_paths(paths, corpora)
+    report = count(list(todo), tokenizers=names, jobs=jobs, cache=cache, on_bytes=on_bytes)
+    out: dict[str, Corpus] = {}
+    for r in report.files:
+        spec = specs.get(todo.get(r.path or "") or "")
+        if r.path not in out:
+            name, lang = (spec.name, spec.language) if spec else (r.path, _language(r.han, r.chars))
+            out[r.path] = Corpus(name, r.path, lang, r.chars, r.bytes, r.words, r.han, {},
+                                 spec.parallel_of if spec else None)
+        out[r.path].tokens[r.tokenizer] = r.tokens
+    return list(out.values()), report.errors + [{"path": s["path"], "error": s["reason"]} for s in report.skipped]
+
+
+# ---------------------------------------------------------------- rules of thumb
+
+def audit(corpora: Sequence[Corpus], tokenizers: Sequence[str]) -> tuple[list[RuleCheck], list[RuleFit]]:
+    checks: list[RuleCheck] = []
+    fits: list[RuleFit] = []
+    for rule in RULES:
+        applies = [c for c in corpora if c.language == rule.language and getattr(c, rule.measure)]
+        mine = [RuleCheck(rule.name, c.name, t, round(rule.predict(c), 1), c.tokens[t],
+                          round((rule.predict(c) - c.tokens[t]) / c.tokens[t] * 100, 2))
+                for c in applies for t in tokenizers if c.tokens[t]]
+        checks.extend(mine)
+        if applies:
+            signed = {t: [k.error_pct for k in mine if k.tokenizer == t] for t in tokenizers}
+            fits.append(RuleFit(rule.name, rule.source, tuple(c.name for c in applies),
+                                {t: round(sum(v) / len(v), 2) for t, v in signed.items() if v},
+                                {t: round(sum(map(abs, v)) / len(v), 2) for t, v in signed.items() if v}))
+    return checks, fits
+
+
+def premium(corpora: Sequence[Corpus], tokenizers: Sequence[str]) -> list[Premium]:
+    names = {c.name: c for c in corpora}
+    return [Premium(zh.name, en.name, t, zh.tokens[t], en.tokens[t])
+            for zh in corpora if zh.language == "zh" and zh.parallel_of in names
+            for en in [names[zh.parallel_of]] for t in tokenizers if en.tokens[t]]
+
+
+# ---------------------------------------------------------------- money
+
+def _cost(model: ModelRecord, corpus: Corpus, ratio: Decimal, currency: str, fx: FxRate,
+          as_of: date | None) -> ModelCost:
+    tokens = corpus.tokens[model.tokenizer]
+    def price(inp: Amount | int):
+        return estimate_cost(model, inp, output_ratio=ratio, as_of=as_of, currency=currency, fx=fx)
+    central = price(tokens)
+    band = cost_band = None
+    if model.count_kind == "estimate":
+        counts = [corpus.tokens[n] for n in band_names() if n in corpus.tokens]
+        band = (min(counts), max(counts))
+        cost_band = price(Amount(Decimal(band[0]), Decimal(band[1]))).total_cost
+    return ModelCost(model.id, model.display_name, model.vendor_name, corpus.name, model.count_kind, model.tokenizer,
+                     tokens, band, central.total_cost, cost_band, central.entry.describe())
+
+
+def one_cny_buys(model: ModelRecord, label: str, fx: FxRate, as_of: date | None) -> CnyBuys | None:
+    entry = model.price_on(as_of)
+    if entry.input is None or entry.output is None:
+        return None
+    avg = Money.of((entry.input + entry.output) * (Decimal(1_000_000) / entry.per_tokens) * Decimal("0.5"),
+                   entry.currency).convert("CNY", fx)
+    tokens = None if avg.low == 0 else Amount(Decimal(1_000_000) / avg.high, Decimal(1_000_000) / avg.low)
+    price = f"{entry.input} / {entry.output} {entry.currency} per {unit_label(entry.per_tokens)}"
+    return CnyBuys(model.id, label, price, f"{entry.source}, {entry.effective}", avg.amount, tokens)
+
+
+def compare(paths: Sequence[str] = (), *, corpora: Sequence[str] = (), tokenizers: Sequence[str] | None = None,
+            models: Sequence[str] | None = None, output_ratio: Decimal = Decimal(0), currency: str = "CNY",
+            fx: FxRate | None = None, as_of: date | None = None, jobs: int | None = None, cache: bool = True,
+            on_bytes: Callable[[int], None] | None = None) -> Comparison:
+    """Measure `tokenizers` (default: all available) on files and/or named corpora (`all` = every one)
+    and price them with `models` (default: the documents' "1 CNY buys" chart models + gpt-4o).
+    `cache` uses tokcost's count cache; `on_bytes(n)` hears of the bytes read (progress)."""
+    import time
+
+    if not paths and not corpora:
+        raise UsageError("nothing to compare: give PATHs or --corpus NAME (or --corpus all)")
+    if output_ratio < 0:
+        raise UsageError("the output ratio cannot be negative")
+    started = time.monotonic()
+    fx = fx or default_fx()
+    measured = resolve_tokenizers(tokenizers or ["all"])
+    chosen = resolve_models(models)
+    needed = [*measured, *(m.tokenizer for m in chosen)]
+    if any(m.count_kind == "estimate" for m in chosen):
+        needed += band_names()
+    found, errors = _count(paths, corpora, list(dict.fromkeys(needed)), jobs, cache, on_bytes)
+    checks, fits = audit(found, measured)
+    catalog = load_catalog()
+    labels = {catalog.get(i).id: label for label, i in CHART_MODELS if i in catalog}
+    buys = [b for m in chosen if (b := one_cny_buys(m, labels.get(m.id, m.display_name), fx, as_of))]
+    buys.sort(key=lambda b: -(b.tokens.high if b.tokens else Decimal("Infinity")))
+    notes = [f"USD prices converted to CNY at {fx.short()}: {fx.origin}",
+             "each corpus is priced as one request of its tokens as input"
+             + (f", plus output = input x {plain(output_ratio)}" if output_ratio else " (no output tokens)"),
+             ("estimate models (no vendor tokenizer offline): the cost is at the proxy tokenizer's count, "
+              "the band is min..max over today's chat-LLM tokenizers (not p50k, BERT or J2)")]
+    mixed = [f"{c.name} ({c.han / c.chars:.0%})" for c in found if c.language == "zh" and c.han < c.chars / 2]
+    if mixed:
+        notes.append("the Chinese rules count Chinese characters only, so they miss the tokens of the other text "
+                     f"in mixed corpora; Chinese characters are this share of: {', '.join(mixed)}")
+    missing = [label for label, i in CHART_MODELS if i not in catalog]
+    if models is None and missing:
+        notes.append(f"in the documents' chart but not in the catalog: {', '.join(missing)}")
+    return Comparison(found, measured, chosen, checks, fits, premium(found, measured),
+                      [_cost(m, c, output_ratio, currency, fx, as_of) for m in chosen for c in found],
+                      buys, fx, currency, output_ratio, as_of, notes, errors, time.monotonic() - started)

@@ -1,0 +1,196 @@
+"""A Comparison as tables of plain strings (shared by the terminal, Markdown and HTML) and as Markdown.
+
+`measured_table` is the README's block: chars/token and han/token per tokenizer, between markers.
+"""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from decimal import ROUND_HALF_UP, Decimal
+
+from tokcost.compare import CIRCLE_TOKENS, Comparison, ModelCost, money_ratio
+from tokcost.money import Amount, Money, plain
+
+START = "<!-- measured-table:start -->"
+END = "<!-- measured-table:end -->"
+README_COMMAND = "tokcost compare --corpus all --readme-table"
+UPDATE_COMMAND = "tokcost compare --corpus all --update-readme README.md"
+
+
+@dataclass(frozen=True)
+class Section:
+    key: str
+    title: str
+    columns: list[str]
+    rows: list[list[str]]
+    numeric: int = 1  # columns from this index on are right-aligned
+    detail: bool = False  # long tables: reports only, not the terminal
+    note: str = ""
+
+
+def ratio(value: float | None, places: int = 2) -> str:
+    return "–" if value is None else f"{value:.{places}f}"
+
+
+def pct(value: float) -> str:
+    return f"{value:+.1f}%"
+
+
+def amount(value: Decimal) -> str:
+    places = 4 if abs(value) < 1 else 2
+    return f"{value.quantize(Decimal(1).scaleb(-places), rounding=ROUND_HALF_UP):,f}"
+
+
+def money(m: Money) -> str:
+    return amount(m.low) if m.is_exact else f"{amount(m.low)}–{amount(m.high)}"
+
+
+def cost_cell(c: ModelCost) -> str:
+    return money(c.cost) + ("" if c.cost_band is None else f" ({money(c.cost_band)})")
+
+
+def _per_token(comp: Comparison, key: str, corpora: list[str]) -> list[list[str]]:
+    return [[t, *(ratio(comp.corpus(n).ratios(t)[key]) for n in corpora)] for t in comp.tokenizers]
+
+
+def ratio_sections(comp: Comparison) -> list[Section]:
+    names = [c.name for c in comp.corpora]
+    zh = [c.name for c in comp.corpora if c.language == "zh"]
+    out = [Section("chars_per_token", "Characters per token", ["tokenizer", *names],
+                   _per_token(comp, "chars_per_token", names))]
+    if zh:
+        out.append(Section("han_per_token", "Chinese characters (han) per token, Chinese corpora", ["tokenizer", *zh],
+                           _per_token(comp, "han_per_token", zh),
+                           note="the rules of thumb say 1.45 (000, citing OpenAI) and 0.8 (003)"))
+    return out
+
+
+def rule_sections(comp: Comparison) -> list[Section]:
+    if not comp.fits:
+        return []
+    fits = Section("rule_fit", "Rules of thumb: best-fitting tokenizer (smallest mean |error|)",
+                   ["rule", "applies to", "best tokenizer", "mean error", "mean |error|", "source"],
+                   [[f.rule, ", ".join(f.corpora), f.best, pct(f.mean_error_pct[f.best]),
+                     f"{f.mean_abs_error_pct[f.best]:.1f}%", f.source] for f in comp.fits], numeric=3,
+                   note="error = (predicted - measured) / measured; negative means the rule under-counts")
+    matrix = Section("rule_error", "Rules of thumb: mean signed error per tokenizer",
+                     ["tokenizer", *(f.rule for f in comp.fits)],
+                     [[t, *(pct(f.mean_error_pct[t]) if t in f.mean_error_pct else "–" for f in comp.fits)]
+                      for t in comp.tokenizers])
+    checks = Section("rule_checks", "Rules of thumb per corpus", ["rule", "corpus", "tokenizer", "predicted",
+                                                                  "measured", "error"],
+                     [[k.rule, k.corpus, k.tokenizer, f"{k.predicted:,.0f}", f"{k.measured:,}", pct(k.error_pct)]
+                      for k in comp.checks], numeric=3, detail=True)
+    return [fits, matrix, checks]
+
+
+def measurement_section(comp: Comparison) -> Section:
+    rows = []
+    for c in comp.corpora:
+        for t in comp.tokenizers:
+            r = c.ratios(t)
+            rows.append([c.name, c.language, t, f"{c.tokens[t]:,}", ratio(r["chars_per_token"], 3),
+                         ratio(r["words_per_token"], 3), ratio(r["han_per_token"], 3), ratio(r["bytes_per_token"], 3)])
+    return Section("measurements", "Tokens per corpus and tokenizer",
+                   ["corpus", "lang", "tokenizer", "tokens", "chars/token", "words/token", "han/token",
+                    "bytes/token"], rows, numeric=3, detail=True)
+
+
+def premium_sections(comp: Comparison) -> list[Section]:
+    if not comp.premium:
+        return []
+    tokens = Section("premium", f"Chinese premium: tokens of {comp.premium[0].zh} / tokens of {comp.premium[0].en}",
+                     ["tokenizer", "en tokens", "zh tokens", "zh / en"],
+                     [[p.tokenizer, f"{p.en_tokens:,}", f"{p.zh_tokens:,}", f"{p.ratio:.3f}"] for p in comp.premium],
+                     note="the same book (Debian Reference 2.100) in English and in Simplified Chinese")
+    pairs = comp.premium_costs()
+    if not pairs:
+        return [tokens]
+    cost = Section("premium_cost", f"Chinese premium in money ({comp.currency}): the zh edition vs the en edition",
+                   ["model", "vendor", "count", "en edition", "zh edition", "zh / en"],
+                   [[zh.model, zh.vendor, zh.count_kind, cost_cell(en), cost_cell(zh),
+                     plain(money_ratio(zh.cost, en.cost), 3)] for zh, en in pairs], numeric=3)
+    return [tokens, cost]
+
+
+def cost_section(comp: Comparison) -> list[Section]:
+    if not comp.costs:
+        return []
+    names = [c.name for c in comp.corpora]
+    by_key = {(c.model, c.corpus): c for c in comp.costs}
+    rows = [[m.id, f"{m.count_kind}: {m.tokenizer}", *(cost_cell(by_key[m.id, n]) for n in names)]
+            for m in comp.models]
+    out = "input only" if not comp.output_ratio else f"output = input x {plain(comp.output_ratio)}"
+    return [Section("costs", f"Cost of processing each corpus ({comp.currency}, {out})",
+                    ["model", "count", *names], rows, numeric=2,
+                    note="estimate: cost at the proxy tokenizer, (band) = min..max over today's chat-LLM tokenizers")]
+
+
+def tokens(value: Amount | None) -> str:
+    """Whole tokens with separators, a range as low–high; None (a free model) as "free"."""
+    if value is None:
+        return "free"
+    low, high = (f"{v.to_integral_value(rounding=ROUND_HALF_UP):,f}" for v in (value.low, value.high))
+    return low if low == high else f"{low}–{high}"
+
+
+def buys_section(comp: Comparison) -> list[Section]:
+    if not comp.buys:
+        return []
+    rows = [[f"{b.label} ({b.model})" if b.label != b.model else b.model, b.price, b.source,
+             money(Money.of(b.avg_cny_per_million, "CNY")),
+             tokens(b.tokens), ratio(b.circles, 1)] for b in comp.buys]
+    return [Section("one_cny", "How many tokens does 1 CNY buy (average of input and output price)",
+                    ["model", "price", "source", "CNY per 1M (avg)", "tokens per 1 CNY",
+                     f"circles (1 = {CIRCLE_TOKENS:,} tokens)"], rows, numeric=3,
+                    note=f"USD converted at {comp.fx.short()}")]
+
+
+def sections(comp: Comparison) -> list[Section]:
+    return [*ratio_sections(comp), *rule_sections(comp), *premium_sections(comp), *cost_section(comp),
+            *buys_section(comp), measurement_section(comp)]
+
+
+# ---------------------------------------------------------------- Markdown
+
+def _cell(text: str) -> str:
+    return text.replace("|", "\\|").replace("\n", " ")
+
+
+def table(section: Section) -> str:
+    align = ["---" if i < section.numeric else "---:" for i in range(len(section.columns))]
+    lines = ["| " + " | ".join(map(_cell, section.columns)) + " |", "| " + " | ".join(align) + " |"]
+    lines += ["| " + " | ".join(map(_cell, row)) + " |" for row in section.rows]
+    return "\n".join(lines)
+
+
+def markdown(comp: Comparison) -> str:
+    parts = ["# tokcost compare", "",
+             (f"{len(comp.corpora)} corpora x {len(comp.tokenizers)} tokenizers, {len(comp.models)} models; "
+              f"counted in {comp.seconds:.1f} s."), ""]
+    for s in sections(comp):
+        parts += [f"## {s.title}", "", *([f"_{s.note}_", ""] if s.note else []), table(s), ""]
+    parts += ["## Notes", "", *(f"- {n}" for n in comp.notes), ""]
+    return "\n".join(parts)
+
+
+def measured_table(comp: Comparison) -> str:
+    """The README block: chars/token and han/token per tokenizer, between the markers."""
+    body = [START, f"<!-- generated by `{README_COMMAND}`; rewrite it with `{UPDATE_COMMAND}` -->", ""]
+    for s in ratio_sections(comp):
+        body += [f"**{s.title}**" + (f" ({s.note})" if s.note else ""), "", table(s), ""]
+    body.append(END)
+    return "\n".join(body)
+
+
+def readme_block(text: str) -> str | None:
+    """The measured-table block of a README (markers included), or None."""
+    m = re.search(re.escape(START) + ".*?" + re.escape(END), text, re.DOTALL)
+    return m.group(0) if m else None
+
+
+def replace_block(text: str, block: str) -> str:
+    """README text with its block replaced, or a new section appended when it has none."""
+    if readme_block(text) is not None:
+        return re.sub(re.escape(START) + ".*?" + re.escape(END), lambda _: block, text, count=1, flags=re.DOTALL)
+    return text.rstrip("\n") + "\n\n## Measured: characters per token\n\n" + block + "\n"
