@@ -7,7 +7,6 @@ import pytest
 
 from tokcost.tokenizers import is_available, tokenizer_names
 
-
 # Counts must be computed by the code under test, never served from a count cache filled by an
 # earlier version of it: the whole session (and its subprocesses) uses a fresh, empty count cache.
 os.environ["TOKCOST_COUNT_CACHE_DIR"] = tempfile.mkdtemp(prefix="tokcost-test-counts-")

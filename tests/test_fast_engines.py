@@ -50,8 +50,8 @@ def test_fast_count_equals_reference(all_tokenizers, name):
 
 
 def test_reference_switch(monkeypatch):
-    from tokcost.tokenizers.fast import fast_counter
     from tokcost.assets import asset_path
+    from tokcost.tokenizers.fast import fast_counter
 
     monkeypatch.setenv("TOKCOST_ENGINE", "reference")
     assert fast_counter("o200k_base", "tiktoken", asset_path("o200k_base"), None, len) is None

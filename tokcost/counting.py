@@ -114,7 +114,7 @@ class Engine:
         if self._pool is None:
             import multiprocessing
 
-            self.groups  # load every tokenizer here first: forked workers inherit them ready to use
+            _ = self.groups  # load every tokenizer here first: forked workers inherit them ready to use
             os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")  # HF's own threads vs fork
             method = "fork" if "fork" in multiprocessing.get_all_start_methods() else "spawn"
             ctx = multiprocessing.get_context(method)

@@ -1,9 +1,8 @@
 """Text measures that sit beside token counts: characters, UTF-8 bytes, Latin words, Han characters."""
 from __future__ import annotations
 
-from dataclasses import dataclass
-
 import re
+from dataclasses import dataclass
 
 import regex
 

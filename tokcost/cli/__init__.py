@@ -20,7 +20,6 @@ app = typer.Typer(
 
 from tokcost.cli import compare_cmds, count_cmds, price_cmds  # noqa: E402,F401  (commands register themselves on `app`)
 
-
 # typer >= 0.22 vendors click; older typer uses click itself. Take the classes from typer either way.
 _UsageError = typer.BadParameter.__mro__[1]
 _ClickException = _UsageError.__mro__[1]

@@ -4,7 +4,6 @@ from __future__ import annotations
 from datetime import date
 from decimal import Decimal
 from pathlib import Path
-from typing import Optional
 
 import typer
 
@@ -57,11 +56,11 @@ def _print_tables(comp) -> None:
 @app.command("compare")
 def compare_command(
     paths: list[str] = typer.Argument(None, help="Files, folders (recursive) or globs to measure."),
-    corpus: Optional[list[str]] = typer.Option(None, "--corpus", "-c",
+    corpus: list[str] | None = typer.Option(None, "--corpus", "-c",
                                                help="A bundled corpus by name, or `all`; may repeat."),
-    tokenizer: Optional[list[str]] = typer.Option(None, "--tokenizer", "-t",
+    tokenizer: list[str] | None = typer.Option(None, "--tokenizer", "-t",
                                                   help="Tokenizers to measure (default: every available one)."),
-    model: Optional[list[str]] = typer.Option(None, "--model", "-m",
+    model: list[str] | None = typer.Option(None, "--model", "-m",
                                               help="Models to price, comma-separated or repeated, or `all` "
                                               "(default: the documents' 1-CNY chart models + gpt-4o)."),
     report: Path | None = typer.Option(None, "--report", "-r",

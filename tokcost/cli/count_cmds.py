@@ -1,8 +1,6 @@
 """`tokcost count`, `tokenize`, `tokenizers` and `fetch`."""
 from __future__ import annotations
 
-from typing import Optional
-
 import typer
 
 from tokcost.cli import app
@@ -81,10 +79,10 @@ def _per(amount: int, tokens: int) -> float | None:
 @app.command("count")
 def count_command(
     paths: list[str] = typer.Argument(None, help="Files, folders (recursive), globs, or - for stdin."),
-    tokenizer: Optional[list[str]] = TokenizerOpt,
-    text: Optional[str] = typer.Option(None, "--text", help="Count this string."),
-    encoding: Optional[str] = typer.Option(None, "--encoding", help="Force an encoding (default: detect)."),
-    jobs: Optional[int] = typer.Option(None, "--jobs", "-j", min=1, help="Worker processes (default: all cores)."),
+    tokenizer: list[str] | None = TokenizerOpt,
+    text: str | None = typer.Option(None, "--text", help="Count this string."),
+    encoding: str | None = typer.Option(None, "--encoding", help="Force an encoding (default: detect)."),
+    jobs: int | None = typer.Option(None, "--jobs", "-j", min=1, help="Worker processes (default: all cores)."),
     no_cache: bool = typer.Option(False, "--no-cache", help="Do not use or update the count cache."),
     fmt: Format = FormatOpt,
 ) -> None:

@@ -12,8 +12,8 @@ import json
 import os
 import re
 import unicodedata
-from pathlib import Path
 from collections.abc import Callable
+from pathlib import Path
 from typing import Protocol
 
 

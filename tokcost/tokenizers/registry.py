@@ -141,7 +141,7 @@ def _from_user_file(path: Path) -> Backend:
             # A bare ranks file has no pattern: assume cl100k_base's, which most tiktoken vocabularies use.
             pattern = tokenizer_spec("cl100k_base").pattern or ""
             backend = TiktokenBackend(label, lambda: read_tiktoken_ranks(path), pattern, chunking="newline")
-            backend.encoding  # load now, so that a malformed file is reported here
+            _ = backend.encoding  # load now, so that a malformed file is reported here
             return backend
         if suffix == ".txt" and "vocab" in stem:
             return HFTokenizersBackend.from_wordpiece_vocab(label, path, lowercase=True, chunking="newline")
