@@ -46,7 +46,7 @@ def test_fast_count_equals_reference(all_tokenizers, name):
         pytest.fail("corpora are not built: run `bash corpora/setup.sh`", pytrace=False)
     for text in texts + samples:
         for chunk in rechunk([text], backend.chunking, 20_000):
-            assert backend.count(chunk) == backend.count_reference(chunk), (name, chunk[:80])
+            assert backend._fast(chunk) == backend.count_reference(chunk), (name, chunk[:80])
 
 
 def test_reference_switch(monkeypatch):
@@ -55,3 +55,22 @@ def test_reference_switch(monkeypatch):
 
     monkeypatch.setenv("TOKCOST_ENGINE", "reference")
     assert fast_counter("o200k_base", "tiktoken", asset_path("o200k_base"), None, len) is None
+
+
+def test_small_inputs_use_the_reference_engine(tmp_path, monkeypatch):
+    """Loading quicktok costs more than it saves below SMALL_INPUT_BYTES; large inputs use it."""
+    from tokcost import count
+    from tokcost.tokenizers import fast
+
+    backend = get_tokenizer("o200k_base")
+    used: list[str] = []
+    monkeypatch.setattr(backend, "count_reference", lambda text: used.append("reference") or 1)
+    monkeypatch.setitem(backend.__dict__, "_fast", lambda text: used.append("fast") or 1)
+    small = tmp_path / "small.txt"
+    small.write_text("a few words\n", encoding="utf-8")
+    count([str(small)], cache=False)
+    assert used == ["reference"]
+    monkeypatch.setattr(fast, "SMALL_INPUT_BYTES", 5)
+    count([str(small)], cache=False)
+    assert used == ["reference", "fast"]
+    fast.prefer(None)

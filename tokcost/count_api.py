@@ -11,7 +11,7 @@ from tokcost.errors import InputError
 from tokcost.inputs import Input, expand
 from tokcost.stats import per_token
 from tokcost.textio import check_codec, read_blocks
-from tokcost.tokenizers import available_names, tokenizer_spec
+from tokcost.tokenizers import available_names, fast, tokenizer_spec
 
 DEFAULT_TOKENIZER = "o200k_base"
 
@@ -146,6 +146,14 @@ def _reject(report: CountReport, item: Input, reason: str) -> None:
         report.errors.append({"path": item.label, "error": reason})
 
 
+def _input_bytes(items: list[Input], text: str | None) -> int | None:
+    """How much text this call will count (None when stdin makes it unknown)."""
+    if any(i.path is None for i in items):
+        return None
+    sizes = (i.path.stat().st_size for i in items if i.path is not None and i.path.is_file())
+    return sum(sizes) + len(text or "")
+
+
 def count(paths: Sequence[str] = (), *, text: str | None = None, tokenizers: Iterable[str] | None = None,
           encoding: str | None = None, jobs: int | None = None, cache: bool = True,
           on_bytes: Callable[[int], None] | None = None) -> CountReport:
@@ -162,6 +170,7 @@ def count(paths: Sequence[str] = (), *, text: str | None = None, tokenizers: Ite
     items, bad_args = expand(list(paths))
     report.errors.extend({"path": arg, "error": why} for arg, why in bad_args)
     identities = {n: i for n in names if (i := tokenizer_identity(n))} if cache else {}
+    fast.prefer(_input_bytes(items, text))
     with Engine(names, jobs) as engine:
         run = _Run(engine, encoding, report, Counted({n: 0 for n in names}),
                    CountCache() if cache else None, identities, on_bytes)

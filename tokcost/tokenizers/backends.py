@@ -16,6 +16,8 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Protocol
 
+from tokcost.tokenizers.fast import preferred
+
 
 class Backend(Protocol):
     name: str
@@ -37,14 +39,20 @@ class _Base:
     name: str
     chunking: str
     engine: str = "reference"
-    _fast: Callable[[str], int] | None = None
+    _build_fast: Callable[[], Callable[[str], int]] | None = None
 
-    def use_fast(self, engine: str, counter: Callable[[str], int]) -> None:
+    def use_fast(self, engine: str, build: Callable[[], Callable[[str], int]]) -> None:
         """Count with a faster engine proven identical to this library (see tokenizers/fast.py)."""
-        self.engine, self._fast = engine, counter
+        self.engine, self._build_fast = engine, build
+
+    @functools.cached_property
+    def _fast(self) -> Callable[[str], int]:
+        return self._build_fast()
 
     def count(self, text: str) -> int:
-        return self._fast(text) if self._fast else self.count_reference(text)
+        if self._build_fast is not None and preferred():
+            return self._fast(text)
+        return self.count_reference(text)
 
     def count_reference(self, text: str) -> int:
         return len(self.encode(text))
