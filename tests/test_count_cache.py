@@ -80,3 +80,15 @@ def test_no_cache_flag_neither_reads_nor_writes(tmp_path):
     assert proc.returncode == 0 and not root.exists()
     subprocess.run([sys.executable, "-m", "tokcost", "count", str(path)], env=env, capture_output=True)
     assert len(list(root.rglob("*.json"))) == 1
+
+
+def test_cost_and_check_reuse_the_count_cache(cache_dir, no_tokenizing, tmp_path):
+    from tokcost import check, cost
+
+    path = tmp_path / "prompt.txt"
+    path.write_text(TEXT, encoding="utf-8")
+    first = cost([str(path)], models=["gpt-4o", "claude-3-haiku"])
+    no_tokenizing()
+    again = cost([str(path)], models=["gpt-4o", "claude-3-haiku"])
+    assert [r.to_json() for r in first] == [r.to_json() for r in again]
+    assert check([str(path)], model="claude-3-haiku", budget="1USD").ok

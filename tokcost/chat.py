@@ -20,6 +20,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+from tokcost.count_session import CountSession, input_bytes
 from tokcost.counting import Counted, Engine
 from tokcost.errors import InputError
 from tokcost.inputs import Input, expand
@@ -189,24 +190,11 @@ def _read_text(item: Input, encoding: str | None) -> str | None:
     return None if sniffed.encoding is None else "".join(blocks)
 
 
-def _count_plain(engine: Engine, item: Input, encoding: str | None) -> Counted | str:
-    """A text file's counts, or why it was not counted (binary, empty)."""
-    sniffed, blocks = read_blocks(item.path, encoding)
-    if sniffed.encoding is None:
-        return sniffed.reason
-    if item.path is None:
-        text = "".join(blocks)  # stdin cannot be read twice
-        counted = engine.count_text(text)
-    else:
-        pending = [blocks]  # the first pass reads what is open; a second pass reopens the file
-        counted = engine.count_source(lambda: pending.pop() if pending else read_blocks(item.path, encoding)[1])
-    return counted if counted.stats.chars else "empty"
-
-
 class _Builder:
-    def __init__(self, engine: Engine, encoding: str | None, per_input: bool) -> None:
-        self.engine, self.encoding, self.per_input = engine, encoding, per_input
-        self.job = Job([], engine.names)
+    def __init__(self, session: CountSession, encoding: str | None, per_input: bool) -> None:
+        self.session, self.encoding, self.per_input = session, encoding, per_input
+        self.engine = session.engine
+        self.job = Job([], session.names)
         self.plain: list[tuple[str, Counted]] = []
 
     def fail(self, item: Input, reason: str) -> None:
@@ -220,7 +208,7 @@ class _Builder:
         suffix = item.path.suffix.lower() if item.path is not None else ""
         if suffix in CHAT_SUFFIXES and self._add_chat(item, suffix):
             return
-        result = _count_plain(self.engine, item, self.encoding)
+        result = self.session.count_input(item)
         if isinstance(result, str):
             self.fail(item, result)
         else:
@@ -269,14 +257,18 @@ def _joined(labels: Sequence[str]) -> str:
 
 
 def build_job(paths: Sequence[str], *, text: str | None, tokenizers: Sequence[str],
-              encoding: str | None = None, jobs: int | None = None, per_input: bool = False) -> Job:
-    """Count every input once with every tokenizer in `tokenizers`, grouped into requests."""
+              encoding: str | None = None, jobs: int | None = None, per_input: bool = False,
+              cache: bool = True) -> Job:
+    """Count every input once with every tokenizer in `tokenizers`, grouped into requests.
+
+    Plain-text files come from the count cache when unchanged (chat files are parsed each time)."""
     items, bad_args = expand(list(paths))
-    with Engine(tokenizers, jobs) as engine:
-        builder = _Builder(engine, encoding, per_input)
+    with CountSession(tokenizers, jobs=jobs, encoding=encoding, cache=cache,
+                      size_hint=input_bytes(items, text)) as session:
+        builder = _Builder(session, encoding, per_input)
         builder.job.errors.extend(f"{arg}: {why}" for arg, why in bad_args)
         if text is not None:
-            builder.add_text("<text>", engine.count_text(text))
+            builder.add_text("<text>", session.count_text(text))
         for item in items:
             try:
                 builder.add_input(item)

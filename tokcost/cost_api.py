@@ -286,7 +286,7 @@ def cost(paths: Sequence[str] = (), *, models: Sequence[str] | str, text: str | 
          output_ratio: Decimal | str | None = None, cache_hit: Decimal | str | int = 0, requests: int = 1,
          currency: str | None = None, fx: FxRate | Decimal | str | None = None, as_of: date | str | None = None,
          prices: str = "documents", encoding: str | None = None, jobs: int | None = None,
-         per_input: bool = False) -> CostList:
+         per_input: bool = False, cache: bool = True) -> CostList:
     """Price a job for each model; `models` containing "all" ranks every model, cheapest first.
 
     Inputs that cannot be read and models without a current price (prices="current") are listed
@@ -301,7 +301,8 @@ def cost(paths: Sequence[str] = (), *, models: Sequence[str] | str, text: str | 
         chosen, errors = _current(chosen)
     given = input_tokens is not None
     job = _given_job(input_tokens) if given else build_job(
-        paths, text=text, tokenizers=_needed_tokenizers(chosen), encoding=encoding, jobs=jobs, per_input=per_input)
+        paths, text=text, tokenizers=_needed_tokenizers(chosen), encoding=encoding, jobs=jobs, per_input=per_input,
+        cache=cache)
     errors = job.errors + errors
     if not job.requests:
         return CostList([], errors or ["no input to price"])

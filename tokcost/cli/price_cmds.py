@@ -34,13 +34,14 @@ def _cost_options(
     prices: str = typer.Option("documents", "--prices", help="documents (dated, sourced) or current (genai-prices)."),
     encoding: str | None = typer.Option(None, "--encoding", help="Force an encoding (default: detect)."),
     jobs: int | None = typer.Option(None, "--jobs", "-j", min=1, help="Worker processes (default: all cores)."),
+    no_cache: bool = typer.Option(False, "--no-cache", help="Do not use or update the count cache."),
 ) -> dict[str, Any]:
     if not paths and text is None and input_tokens is None:
         paths = ["-"]
     return {"paths": paths or [], "text": text, "input_tokens": input_tokens, "output_tokens": output_tokens,
             "output_ratio": output_ratio, "cache_hit": cache_hit, "requests": requests, "per_input": per_input,
             "currency": currency, "fx": usd_cny, "as_of": as_of, "prices": prices, "encoding": encoding,
-            "jobs": jobs}
+            "jobs": jobs, "cache": not no_cache}
 
 
 def _cost_command(fn: Any) -> Any:
