@@ -50,12 +50,13 @@ def chunking_groups(backends: Iterable[Backend]) -> dict[str, tuple[str, ...]]:
     return groups
 
 
-def count_chunk(chunk: str, first: bool, names: tuple[str, ...]) -> Counted:
+def count_chunk(chunk: str, first: bool, names: tuple[str, ...], measure: bool = True) -> Counted:
+    """Token counts of one chunk, and its text measures unless another pass takes them."""
     tokens = {n: get_tokenizer(n).count_chunk(chunk, first) for n in names}
-    return Counted(tokens, text_stats(chunk))
+    return Counted(tokens, text_stats(chunk) if measure else TextStats())
 
 
-def _count_task(task: tuple[str, bool, tuple[str, ...]]) -> Counted:
+def _count_task(task: tuple[str, bool, tuple[str, ...], bool]) -> Counted:
     return count_chunk(*task)
 
 
@@ -88,19 +89,16 @@ class Engine:
         groups = self.groups if names is None else chunking_groups(get_tokenizer(n) for n in wanted)
         total = Counted({n: 0 for n in wanted})
         for i, (rule, names) in enumerate(groups.items()):
-            part = self._count_pass(open_blocks(), rule, names)
-            if i:
-                part.stats = TextStats()  # text measures are taken on the first pass only
-            total.add(part)
+            total.add(self._count_pass(open_blocks(), rule, names, measure=i == 0))  # measures: once
         return total
 
     def count_text(self, text: str) -> Counted:
         return self.count_source(lambda: [text])
 
-    def _count_pass(self, blocks: Iterable[str], rule: str, names: tuple[str, ...]) -> Counted:
+    def _count_pass(self, blocks: Iterable[str], rule: str, names: tuple[str, ...], measure: bool) -> Counted:
         total = Counted()
         chunks = rechunk(blocks, rule, CHUNK_CHARS)
-        tasks = ((chunk, i == 0, names) for i, chunk in enumerate(chunks))
+        tasks = ((chunk, i == 0, names, measure) for i, chunk in enumerate(chunks))
         head = list(itertools.islice(tasks, 2))
         if len(head) < 2 or self.jobs == 1:
             results: Iterable[Counted] = map(_count_task, itertools.chain(head, tasks))
