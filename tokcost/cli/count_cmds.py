@@ -18,10 +18,10 @@ FormatOpt = typer.Option(Format.table, "--format", "-f", help="table, json or cs
 
 def input_bytes(paths: list[str]) -> int:
     """Total size of the inputs, for the progress bar (0 when unknown, e.g. stdin)."""
+    from tokcost.count_session import input_bytes as items_bytes
     from tokcost.inputs import expand
 
-    items, _ = expand(paths)
-    return sum(i.path.stat().st_size for i in items if i.path is not None and i.path.is_file())
+    return items_bytes(expand(paths)[0]) or 0
 
 
 def _row(record: dict, path: str) -> list:
