@@ -16,7 +16,7 @@ CACHE="$here/work/tiktoken-cache"
 
 mkdir -p "$CACHE"
 for enc in o200k_base cl100k_base; do
-  src="$(PYTHONPATH="$root" "$PY" -c "from tokcost.assets import asset_path; print(asset_path('$enc'))")"
+  src="$(PYTHONPATH="$root" "$PY" -c "from tokcost.tokenizers.assets import asset_path; print(asset_path('$enc'))")"
   key="$("$PY" -c "import hashlib; print(hashlib.sha1(b'https://openaipublic.blob.core.windows.net/encodings/$enc.tiktoken').hexdigest())")"
   cp "$src" "$CACHE/$key"
   echo "$enc: $src -> $CACHE/$key"

@@ -22,4 +22,4 @@ fi
 if ! "$PY" -c 'import yaml' 2>/dev/null; then
   "$PY" -m pip install -q pyyaml || $SUDO apt-get install -y -qq python3-yaml
 fi
-exec "$PY" -m tokcost.corpora build --all
+exec "$PY" -m tokcost.comparison.corpora build --all

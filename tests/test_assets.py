@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from tokcost import assets
+from tokcost.tokenizers import assets
 from tokcost.errors import DataError
 from tokcost.tokenizers import tokenizer_names, tokenizer_spec
 

@@ -8,9 +8,9 @@ from pathlib import Path
 
 import pytest
 
-from tokcost.catalog import default_fx, known_tokenizers, load_catalog
+from tokcost.pricing.catalog import default_fx, known_tokenizers, load_catalog
 from tokcost.errors import DataError, UnknownName
-from tokcost.money import Amount
+from tokcost.pricing.money import Amount
 
 TSV = Path(__file__).resolve().parents[2] / "shared/spec/prices-from-documents.tsv"
 ROWS = list(csv.DictReader(TSV.open(encoding="utf-8"), delimiter="\t")) if TSV.exists() else []
@@ -242,7 +242,7 @@ def no_network(monkeypatch):
 
 
 def test_current_prices_offline(cat, no_network):
-    from tokcost.current_prices import current_record, source_info
+    from tokcost.pricing.current import current_record, source_info
 
     rec = current_record(cat.get("gpt-4o"))
     entry = rec.price_on()
@@ -256,7 +256,7 @@ def test_current_prices_offline(cat, no_network):
 
 
 def test_current_prices_missing(cat):
-    from tokcost.current_prices import missing
+    from tokcost.pricing.current import missing
 
     gone = missing(cat)
     assert "deepseek-v2" in gone and "ernie-4.0" in gone
@@ -264,7 +264,7 @@ def test_current_prices_missing(cat):
 
 
 def test_genai_prices_imported_lazily():
-    code = ("import sys, tokcost.catalog, tokcost.pricing, tokcost.current_prices;"
+    code = ("import sys, tokcost.pricing.catalog, tokcost.pricing.arithmetic, tokcost.pricing.current;"
             "sys.exit('genai_prices' in sys.modules)")
     root = Path(__file__).resolve().parents[1]
     assert subprocess.run([sys.executable, "-c", code], cwd=root).returncode == 0

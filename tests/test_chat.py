@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 
-from tokcost.chat import parse_json, parse_jsonl
+from tokcost.pricing.jobs import parse_json, parse_jsonl
 from tokcost.cli import main
 from tokcost.errors import InputError
 from tokcost.tokenizers import get_tokenizer

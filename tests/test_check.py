@@ -6,9 +6,9 @@ from decimal import Decimal as D
 
 import pytest
 
-from tokcost.check_api import check, parse_budget
+from tokcost.pricing.check import check, parse_budget
 from tokcost.cli import main
-from tokcost.cost_api import cost
+from tokcost.pricing.cost import cost
 from tokcost.errors import UsageError
 from tokcost.tokenizers import get_tokenizer
 

@@ -1,4 +1,4 @@
-"""tokcost.compare: ratios, the rules-of-thumb audit, the Chinese premium, costs and the 1-CNY figures."""
+"""tokcost.comparison.analysis: ratios, the rules-of-thumb audit, the Chinese premium, costs and the 1-CNY figures."""
 from __future__ import annotations
 
 import json
@@ -7,12 +7,12 @@ from pathlib import Path
 
 import pytest
 
-from tokcost.catalog import default_fx, load_catalog
+from tokcost.pricing.catalog import default_fx, load_catalog
 from tokcost.cli import main
-from tokcost.compare import CHART_MODELS, RULES, compare, default_models, money_ratio, one_cny_buys
-from tokcost.count_api import count
+from tokcost.comparison.analysis import CHART_MODELS, RULES, compare, default_models, money_ratio, one_cny_buys
+from tokcost.counting.api import count
 from tokcost.errors import TokcostError, UsageError
-from tokcost.report_md import markdown
+from tokcost.comparison.markdown import markdown
 
 EN = ("The committee met on Tuesday to review the budget. Every department asked for more money, "
       "and the chair said no. Tokens are billed separately for input and output.\n") * 20

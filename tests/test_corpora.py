@@ -1,4 +1,4 @@
-"""tokcost.corpora: manifest schema, cleaners on samples of the real formats, the
+"""tokcost.comparison.corpora: manifest schema, cleaners on samples of the real formats, the
 offline build path, and (when built) the real corpora in the cache. No network."""
 from __future__ import annotations
 
@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from tokcost import corpora as C
+from tokcost.comparison import corpora as C
 from tokcost.errors import DataError, TokcostError, UnknownName
 
 REAL_SPECS = C.load_manifest()
@@ -58,7 +58,7 @@ def test_real_manifest_covers_every_corpus() -> None:
 
 def test_manifest_found_next_to_package_and_overridable(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.delenv("TOKCOST_CORPORA_MANIFEST", raising=False)
-    assert C.manifest_path() == Path(C.__file__).resolve().parent.parent / "corpora" / "manifest.toml"
+    assert C.manifest_path() == Path(C.__file__).resolve().parent.parent / "data" / "corpora.toml"
     path = write_manifest(tmp_path / "m.toml", entry())
     monkeypatch.setenv("TOKCOST_CORPORA_MANIFEST", str(path))
     assert [s.name for s in C.load_manifest()] == ["demo"]
@@ -245,7 +245,7 @@ def offline(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> tuple[Path, dict
 
 def test_build_offline_writes_verified_text(offline: tuple[Path, dict]) -> None:
     cache, _ = offline
-    with pytest.raises(TokcostError, match=r"not built; run: python -m tokcost\.corpora build demo"):
+    with pytest.raises(TokcostError, match=r"not built; run: python -m tokcost\.comparison\.corpora build demo"):
         C.corpus_path("demo")
     assert C.build(["demo"], fetch=False) == [cache / "corpora" / "demo.txt"]
     assert C.corpus_path("demo").read_text(encoding="utf-8") == "好\n差评\n"
@@ -309,7 +309,7 @@ def test_fetch_commands_pin_versions() -> None:
 def test_built_corpus_matches_manifest(spec: C.CorpusSpec) -> None:
     path = C.corpus_dir() / f"{spec.name}.txt"
     if not path.is_file():
-        pytest.skip(f"{spec.name} not built in {C.corpus_dir()}; run: python -m tokcost.corpora build {spec.name}")
+        pytest.skip(f"{spec.name} not built in {C.corpus_dir()}; run: python -m tokcost.comparison.corpora build {spec.name}")
     data = path.read_bytes()
     assert hashlib.sha256(data).hexdigest() == spec.sha256
     text = data.decode("utf-8")

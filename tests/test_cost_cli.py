@@ -6,7 +6,7 @@ from decimal import Decimal as D
 
 import pytest
 
-from tokcost.catalog import default_fx, load_catalog
+from tokcost.pricing.catalog import default_fx, load_catalog
 from tokcost.cli import main
 from tokcost.tokenizers import get_tokenizer
 

@@ -8,8 +8,8 @@ import sys
 
 import pytest
 
-from tokcost import counting
-from tokcost.count_api import count
+from tokcost.counting import engine as counting
+from tokcost.counting.api import count
 
 TEXT = "Tokens cost money.\n给我一个合理解释北京大学。\n" * 50
 

@@ -7,11 +7,11 @@ import subprocess
 import sys
 from decimal import Decimal as D
 
-from tokcost import chat
-from tokcost.catalog import load_catalog
+from tokcost.pricing import jobs as chat
+from tokcost.pricing.catalog import load_catalog
 from tokcost.cli import main
-from tokcost.cost_api import cost
-from tokcost.money import Money
+from tokcost.pricing.cost import cost
+from tokcost.pricing.money import Money
 from tokcost.tokenizers import available_names, band_names, get_tokenizer
 
 MIXED = "Tokens cost money; the bill arrives later. 大模型迎来跳水降价潮，百万tokens只要1元。给我一个合理解释。"

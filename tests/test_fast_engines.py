@@ -3,8 +3,8 @@ from __future__ import annotations
 
 import pytest
 
-from tokcost.chunking import rechunk
-from tokcost.corpora import corpus_dir, load_manifest
+from tokcost.counting.cuts import rechunk
+from tokcost.comparison.corpora import corpus_dir, load_manifest
 from tokcost.tokenizers import get_tokenizer, tokenizer_names
 
 ADVERSARIAL = [
@@ -50,7 +50,7 @@ def test_fast_count_equals_reference(all_tokenizers, name):
 
 
 def test_reference_switch(monkeypatch):
-    from tokcost.assets import asset_path
+    from tokcost.tokenizers.assets import asset_path
     from tokcost.tokenizers.fast import fast_counter
 
     monkeypatch.setenv("TOKCOST_ENGINE", "reference")

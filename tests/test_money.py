@@ -4,7 +4,7 @@ from decimal import Decimal as D
 import pytest
 
 from tokcost.errors import TokcostError
-from tokcost.money import Amount, FxRate, Money
+from tokcost.pricing.money import Amount, FxRate, Money
 
 FX = FxRate(D("7.27"), date(2024, 6, 28), "test")
 

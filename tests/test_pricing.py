@@ -3,10 +3,10 @@ from decimal import Decimal as D
 
 import pytest
 
-from tokcost.catalog import default_fx, load_catalog
+from tokcost.pricing.catalog import default_fx, load_catalog
 from tokcost.errors import TokcostError, UsageError
-from tokcost.money import Amount, FxRate, Money
-from tokcost.pricing import estimate_cost, price_cost
+from tokcost.pricing.money import Amount, FxRate, Money
+from tokcost.pricing.arithmetic import estimate_cost, price_cost
 
 M = 1_000_000
 
@@ -127,7 +127,7 @@ def test_cache_hit_without_price_says_so(cat):
 
 
 def test_cache_hit_price_used(cat):
-    from tokcost.current_prices import current_record
+    from tokcost.pricing.current import current_record
 
     rec = current_record(cat.get("claude-3-haiku"))
     entry = rec.price_on()

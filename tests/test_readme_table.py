@@ -5,10 +5,10 @@ from pathlib import Path
 
 import pytest
 
-from tokcost.compare import compare
-from tokcost.corpora import corpus_path, load_manifest
+from tokcost.comparison.analysis import compare
+from tokcost.comparison.corpora import corpus_path, load_manifest
 from tokcost.errors import TokcostError
-from tokcost.report_md import UPDATE_COMMAND, measured_table, readme_block
+from tokcost.comparison.markdown import UPDATE_COMMAND, measured_table, readme_block
 
 README = Path(__file__).resolve().parent.parent / "README.md"
 

@@ -10,10 +10,10 @@ from pathlib import Path
 
 import pytest
 
-from tokcost.compare import compare
-from tokcost.corpora import corpus_path
+from tokcost.comparison.analysis import compare
+from tokcost.comparison.corpora import corpus_path
 from tokcost.errors import TokcostError
-from tokcost.report_html import html_report
+from tokcost.comparison.html import html_report
 
 SLICE_CHARS = 30_000
 EVIL = "<script>alert(1)</script>.txt"

@@ -2,7 +2,7 @@ from __future__ import annotations
 
 import pytest
 
-from tokcost.stats import text_stats
+from tokcost.counting.measures import text_stats
 
 CASES = [
     ("I am a bald ZOMI", 16, 16, 5, 0),

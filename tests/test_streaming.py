@@ -5,9 +5,9 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from tokcost import counting, textio
-from tokcost.chunking import rechunk
-from tokcost.counting import Engine
+from tokcost.counting import decoding as textio, engine as counting
+from tokcost.counting.cuts import rechunk
+from tokcost.counting.engine import Engine
 from tokcost.tokenizers import get_tokenizer, tokenizer_names
 
 BOUNDARY_CASES = {

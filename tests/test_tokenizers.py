@@ -5,7 +5,7 @@ import inspect
 
 import pytest
 
-from tokcost.assets import asset_path
+from tokcost.tokenizers.assets import asset_path
 from tokcost.tokenizers import get_tokenizer, tokenizer_names, tokenizer_spec
 
 A = "I am a bald ZOMI"

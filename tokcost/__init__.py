@@ -8,25 +8,30 @@ from typing import TYPE_CHECKING, Any
 
 __version__ = "0.1.0"
 
-__all__ = ["__version__", "check", "cost", "count"]
+__all__ = ["__version__", "check", "compare", "cost", "count"]
 
 if TYPE_CHECKING:
-    from tokcost.check_api import check
-    from tokcost.cost_api import cost
-    from tokcost.count_api import count
+    from tokcost.pricing.check import check
+    from tokcost.comparison.analysis import compare
+    from tokcost.pricing.cost import cost
+    from tokcost.counting.api import count
 
 
 def __getattr__(name: str) -> Any:
     if name == "count":
-        from tokcost.count_api import count
+        from tokcost.counting.api import count
 
         return count
     if name == "cost":
-        from tokcost.cost_api import cost
+        from tokcost.pricing.cost import cost
 
         return cost
     if name == "check":
-        from tokcost.check_api import check
+        from tokcost.pricing.check import check
 
         return check
+    if name == "compare":
+        from tokcost.comparison.analysis import compare
+
+        return compare
     raise AttributeError(f"module 'tokcost' has no attribute {name!r}")

@@ -6,7 +6,7 @@ import sys
 import typer
 
 from tokcost.errors import TokcostError
-from tokcost.render import warn
+from tokcost.cli.render import warn
 
 app = typer.Typer(
     name="tokcost",

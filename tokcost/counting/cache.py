@@ -11,9 +11,9 @@ import os
 from pathlib import Path
 
 from tokcost import __version__
-from tokcost.counting import Counted
+from tokcost.counting.engine import Counted
 from tokcost.paths import atomic_write_bytes, cache_dir
-from tokcost.stats import TextStats
+from tokcost.counting.measures import TextStats
 from tokcost.tokenizers import tokenizer_names, tokenizer_spec
 
 _HASH_BLOCK = 1 << 20

@@ -6,8 +6,8 @@ import math
 from collections.abc import Sequence
 from html import escape
 
-from tokcost.compare import CIRCLE_TOKENS, Comparison
-from tokcost.report_md import Section, sections, tokens
+from tokcost.comparison.analysis import CIRCLE_TOKENS, Comparison
+from tokcost.comparison.markdown import Section, sections, tokens
 
 PALETTE = ("#4e79a7", "#f28e2b", "#e15759", "#76b7b2", "#59a14f", "#edc948", "#b07aa1", "#ff9da7", "#9c755f",
            "#bab0ac")

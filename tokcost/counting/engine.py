@@ -1,6 +1,6 @@
 """The counting engine: decoded text blocks -> exact token counts per tokenizer, in bounded memory.
 
-Text is regrouped into chunks cut only where every tokenizer's count stays exact (tokcost.chunking);
+Text is regrouped into chunks cut only where every tokenizer's count stays exact (tokcost.counting.cuts);
 chunks are counted in this process, or in a pool of worker processes for large inputs.
 """
 from __future__ import annotations
@@ -12,8 +12,8 @@ import os
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 
-from tokcost.chunking import rechunk
-from tokcost.stats import TextStats, text_stats
+from tokcost.counting.cuts import rechunk
+from tokcost.counting.measures import TextStats, text_stats
 from tokcost.tokenizers import get_tokenizer
 from tokcost.tokenizers.backends import Backend
 

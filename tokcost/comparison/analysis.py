@@ -1,4 +1,4 @@
-"""`tokcost.compare`: measure tokenizers on corpora, audit the rules of thumb, price the corpora.
+"""`tokcost.comparison.analysis`: measure tokenizers on corpora, audit the rules of thumb, price the corpora.
 
 A pure data model (no printing). Every input is counted once, with every tokenizer needed, in
 one `count()` call; the model costs, the Chinese premium and the estimate bands reuse those
@@ -12,11 +12,11 @@ from datetime import date
 from decimal import Decimal
 from typing import Any
 
-from tokcost.catalog import ModelRecord, default_fx, load_catalog, unit_label
-from tokcost.count_api import count, resolve_tokenizers
+from tokcost.pricing.catalog import ModelRecord, default_fx, load_catalog, unit_label
+from tokcost.counting.api import count, resolve_tokenizers
 from tokcost.errors import UsageError
-from tokcost.money import Amount, FxRate, Money, plain
-from tokcost.pricing import estimate_cost
+from tokcost.pricing.money import Amount, FxRate, Money, plain
+from tokcost.pricing.arithmetic import estimate_cost
 from tokcost.tokenizers import band_names
 
 CIRCLE_TOKENS = 10_000  # the documents' chart: one circle per 10,000 tokens
@@ -223,7 +223,7 @@ def resolve_models(names: Sequence[str] | None) -> list[ModelRecord]:
 
 
 def corpus_names(names: Sequence[str]) -> list[str]:
-    from tokcost.corpora import load_manifest
+    from tokcost.comparison.corpora import load_manifest
 
     known = [s.name for s in load_manifest()]
     return list(dict.fromkeys(n for name in names for n in (known if name == "all" else [name])))
@@ -235,7 +235,7 @@ def _language(han: int, chars: int) -> str:
 
 def input_paths(paths: Sequence[str], corpora: Sequence[str]) -> dict[str, str | None]:
     """Every path to count -> its corpus name (None for a plain PATH); raises if a corpus is not built."""
-    from tokcost.corpora import corpus_path
+    from tokcost.comparison.corpora import corpus_path
 
     named = {str(corpus_path(n)): n for n in corpus_names(corpora)}
     return {**named, **{p: None for p in paths if p not in named}}
@@ -243,7 +243,7 @@ def input_paths(paths: Sequence[str], corpora: Sequence[str]) -> dict[str, str |
 
 def _count(paths: Sequence[str], corpora: Sequence[str], names: Sequence[str], jobs: int | None, cache: bool,
            on_bytes: Callable[[int], None] | None) -> tuple[list[Corpus], list[dict[str, str]]]:
-    from tokcost.corpora import load_manifest
+    from tokcost.comparison.corpora import load_manifest
 
     specs = {s.name: s for s in load_manifest()} if corpora else {}
     todo = input_paths(paths, corpora)

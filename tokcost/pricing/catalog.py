@@ -19,9 +19,9 @@ from pathlib import Path
 from typing import Any
 
 from tokcost.errors import DataError, UnknownName, UsageError
-from tokcost.money import CURRENCIES, Amount, FxRate, parse_decimal
+from tokcost.pricing.money import CURRENCIES, Amount, FxRate, parse_decimal
 
-DATA_DIR = Path(__file__).resolve().parent / "data"
+DATA_DIR = Path(__file__).resolve().parent.parent / "data"
 PRICES_DIR = DATA_DIR / "prices"
 FX_FILE = DATA_DIR / "fx.toml"
 

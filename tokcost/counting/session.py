@@ -4,10 +4,10 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable
 from typing import Self
 
-from tokcost.count_cache import CountCache, file_digest, tokenizer_identity
-from tokcost.counting import Counted, Engine
-from tokcost.inputs import Input
-from tokcost.textio import read_blocks
+from tokcost.counting.cache import CountCache, file_digest, tokenizer_identity
+from tokcost.counting.engine import Counted, Engine
+from tokcost.counting.inputs import Input
+from tokcost.counting.decoding import read_blocks
 from tokcost.tokenizers import fast
 
 

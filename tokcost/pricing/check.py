@@ -6,9 +6,9 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
 
-from tokcost.cost_api import CostRecord, cost, show, show_money
+from tokcost.pricing.cost import CostRecord, cost, show, show_money
 from tokcost.errors import UsageError
-from tokcost.money import CURRENCIES, Money, parse_decimal, plain
+from tokcost.pricing.money import CURRENCIES, Money, parse_decimal, plain
 
 
 @dataclass

@@ -5,12 +5,12 @@ from collections.abc import Callable, Iterable, Sequence
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
-from tokcost.count_session import CountSession, input_bytes
-from tokcost.counting import Counted
+from tokcost.counting.session import CountSession, input_bytes
+from tokcost.counting.engine import Counted
 from tokcost.errors import InputError
-from tokcost.inputs import Input, expand
-from tokcost.stats import per_token
-from tokcost.textio import check_codec
+from tokcost.counting.inputs import Input, expand
+from tokcost.counting.measures import per_token
+from tokcost.counting.decoding import check_codec
 from tokcost.tokenizers import available_names, tokenizer_spec
 
 DEFAULT_TOKENIZER = "o200k_base"

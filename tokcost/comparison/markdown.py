@@ -8,8 +8,8 @@ import re
 from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal
 
-from tokcost.compare import CIRCLE_TOKENS, Comparison, ModelCost, money_ratio
-from tokcost.money import Amount, Money, plain
+from tokcost.comparison.analysis import CIRCLE_TOKENS, Comparison, ModelCost, money_ratio
+from tokcost.pricing.money import Amount, Money, plain
 
 START = "<!-- measured-table:start -->"
 END = "<!-- measured-table:end -->"

@@ -15,9 +15,9 @@ from decimal import Decimal
 from functools import lru_cache
 from typing import Any
 
-from tokcost.catalog import Catalog, ModelRecord, PriceEntry
+from tokcost.pricing.catalog import Catalog, ModelRecord, PriceEntry
 from tokcost.errors import UsageError
-from tokcost.money import Amount
+from tokcost.pricing.money import Amount
 
 SOURCE = "genai-prices"
 _VERIFIED = re.compile(r"verified on (\d{4}-\d{2}-\d{2})")

@@ -11,9 +11,9 @@ from datetime import date
 from decimal import ROUND_CEILING, Decimal
 from typing import Any
 
-from tokcost.catalog import ModelRecord, PriceEntry, unit_label
+from tokcost.pricing.catalog import ModelRecord, PriceEntry, unit_label
 from tokcost.errors import TokcostError, UsageError
-from tokcost.money import Amount, FxRate, Money, Number
+from tokcost.pricing.money import Amount, FxRate, Money, Number
 
 Tokens = Amount | Number
 

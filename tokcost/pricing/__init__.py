@@ -1,0 +1,1 @@
+"""Pricing: money, the dated price catalog, cost arithmetic, jobs from inputs, `cost()` and `check()`."""
