@@ -84,11 +84,22 @@ def count_command(
     encoding: str | None = typer.Option(None, "--encoding", help="Force an encoding (default: detect)."),
     jobs: int | None = typer.Option(None, "--jobs", "-j", min=1, help="Worker processes (default: all cores)."),
     no_cache: bool = typer.Option(False, "--no-cache", help="Do not use or update the count cache."),
+    field: str | None = typer.Option(
+        None, "--field", help="Read PATHs as datasets (.jsonl, .json, .csv, .tsv, .parquet, folders) and count "
+        "the text at this path in each record (text, messages, conversations[*].value)."),
+    scheduler: str | None = typer.Option(
+        None, "--scheduler", help="Count on a Dask cluster at tcp://HOST:PORT (needs tokcost[dask]; default: this machine)."),
     fmt: Format = FormatOpt,
 ) -> None:
     """Count tokens, characters, bytes, words and Chinese characters per tokenizer."""
     from tokcost.counting.api import count
 
+    if field is not None or scheduler is not None:
+        from tokcost.cli.dataset_render import count_dataset_command
+
+        count_dataset_command(paths or ["-"], text, tokenizer, field, scheduler, jobs, not no_cache, fmt,
+                              _print_count)
+        return
     if not paths and text is None:
         paths = ["-"]
     with byte_progress(input_bytes(paths or [])) as on_bytes:

@@ -35,13 +35,18 @@ def _cost_options(
     encoding: str | None = typer.Option(None, "--encoding", help="Force an encoding (default: detect)."),
     jobs: int | None = typer.Option(None, "--jobs", "-j", min=1, help="Worker processes (default: all cores)."),
     no_cache: bool = typer.Option(False, "--no-cache", help="Do not use or update the count cache."),
+    field: str | None = typer.Option(
+        None, "--field", help="Read PATHs as datasets (.jsonl, .json, .csv, .tsv, .parquet, folders): one request per "
+        "record, its text at this path (text, messages, conversations[*].value)."),
+    scheduler: str | None = typer.Option(
+        None, "--scheduler", help="Count on a Dask cluster at tcp://HOST:PORT (needs tokcost[dask]; default: this machine)."),
 ) -> dict[str, Any]:
     if not paths and text is None and input_tokens is None:
         paths = ["-"]
     return {"paths": paths or [], "text": text, "input_tokens": input_tokens, "output_tokens": output_tokens,
             "output_ratio": output_ratio, "cache_hit": cache_hit, "requests": requests, "per_input": per_input,
             "currency": currency, "fx": usd_cny, "as_of": as_of, "prices": prices, "encoding": encoding,
-            "jobs": jobs, "cache": not no_cache}
+            "jobs": jobs, "cache": not no_cache, "field": field, "scheduler": scheduler}
 
 
 def _cost_command(fn: Any) -> Any:
@@ -140,21 +145,29 @@ def _print_cost(records: Any, opts: dict[str, Any], fmt: Format) -> None:
 def cost_command(
     model: list[str] = typer.Option(..., "--model", "-m", help="Model id or alias; may repeat; `all` ranks "
                                     "every model, cheapest first."),
+    epochs: int | None = typer.Option(
+        None, "--epochs", min=1, help="Fine-tuning: price the training file's tokens x N epochs at the "
+        "documents' training price (use with --field messages)."),
     fmt: Format = FormatOpt,
     options: dict | None = None,
 ) -> None:
     """Price a job: count inputs with each model's tokenizer (or take --input-tokens) and price
-    input, cache-hit and output tokens from the dated, sourced catalog."""
+    input, cache-hit and output tokens from the dated, sourced catalog; --epochs prices fine-tuning."""
     from tokcost.pricing.cost import cost
 
     opts = options or {}
-    records = cost(opts.pop("paths"), models=model, **opts)
-    if records:
+    records = cost(opts.pop("paths"), models=model, epochs=epochs, **opts)
+    if records and epochs is not None:
+        from tokcost.cli.dataset_render import print_training
+
+        print_training(records, fmt)
+    elif records:
         _print_cost(records, {**opts, "output_tokens": opts["output_tokens"]}, fmt)
     for line in records.skipped:
         warn(f"not ranked: {line}")
-    for error in records.errors:
-        warn(error)
+    from tokcost.cli.dataset_render import warn_errors
+
+    warn_errors(records.errors)
     if records.errors or not records:
         raise typer.Exit(1)
 
@@ -177,8 +190,9 @@ def check_command(
 
     opts = options or {}
     result = check(opts.pop("paths"), model=model, budget=budget, **opts)
-    for error in result.errors:
-        warn(error)
+    from tokcost.cli.dataset_render import warn_errors
+
+    warn_errors(result.errors)  # any malformed record: nothing is judged (fail closed)
     if result.errors:
         raise typer.Exit(2)
     if fmt is Format.json:

@@ -18,13 +18,16 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date
 from decimal import ROUND_HALF_UP, Decimal
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from tokcost.pricing.catalog import ModelRecord, default_fx, load_catalog
 from tokcost.pricing.jobs import Job, Request, build_job
 from tokcost.errors import TokcostError, UsageError
 from tokcost.pricing.money import CURRENCIES, Amount, FxRate, Money, parse_decimal, plain
 from tokcost.pricing.arithmetic import CostBreakdown, estimate_cost
+
+if TYPE_CHECKING:
+    from tokcost.pricing.training import TrainingCost
 
 PRICE_MODES = ("documents", "current")
 OPENAI_VENDORS = frozenset({"openai"})
@@ -66,6 +69,7 @@ class CostRecord:
     band: Band | None = None
     output_band: Amount | None = None
     notes: tuple[str, ...] = ()
+    training: TrainingCost | None = None  # with `epochs`: the fine-tuning job's cost
 
     @property
     def currency(self) -> str:
@@ -95,6 +99,8 @@ class CostRecord:
             data["band"] = self.band.to_json()
         if self.output_band is not None:
             data["output_band"] = _tokens_json(self.output_band)
+        if self.training is not None:
+            data["training"] = self.training.to_json()
         data["notes"] = list(self.notes)
         return data
 
@@ -273,9 +279,20 @@ def _record(model: ModelRecord, job: Job, given: bool, opts: dict[str, Any]) -> 
         notes=tuple(dict.fromkeys(notes)))
 
 
+def _with_training(record: CostRecord, model: ModelRecord, job: Job, epochs: int | None,
+                   opts: dict[str, Any]) -> CostRecord:
+    if epochs is None:
+        return record
+    from tokcost.pricing.training import training_cost
+
+    training = training_cost(model, job, epochs, as_of=opts["as_of"], currency=opts["currency"], fx=opts["fx"])
+    return dataclasses.replace(record, training=training)
+
+
 def _rank_key(record: CostRecord, fx: FxRate) -> Decimal:
-    """The midpoint of the total (a range's centre), in CNY for comparing currencies."""
-    total = record.total_cost.convert("CNY", fx)
+    """The midpoint of the total (a range's centre), in CNY for comparing currencies; with epochs,
+    of the training cost."""
+    total = (record.training.cost if record.training else record.total_cost).convert("CNY", fx)
     return (total.low + total.high) / 2
 
 
@@ -286,11 +303,14 @@ def cost(paths: Sequence[str] = (), *, models: Sequence[str] | str, text: str | 
          output_ratio: Decimal | str | None = None, cache_hit: Decimal | str | int = 0, requests: int = 1,
          currency: str | None = None, fx: FxRate | Decimal | str | None = None, as_of: date | str | None = None,
          prices: str = "documents", encoding: str | None = None, jobs: int | None = None,
-         per_input: bool = False, cache: bool = True) -> CostList:
+         per_input: bool = False, cache: bool = True, field: str | None = None,
+         scheduler: str | None = None, epochs: int | None = None) -> CostList:
     """Price a job for each model; `models` containing "all" ranks every model, cheapest first.
 
     Inputs that cannot be read and models without a current price (prices="current") are listed
-    in the result's `.errors`; the rest are still priced."""
+    in the result's `.errors`; the rest are still priced. `field` reads the inputs as datasets (one
+    request per record, tokcost.datasets); `scheduler` counts them on a Dask cluster; `epochs` adds
+    each model's fine-tuning (training) cost for that many epochs (tokcost.pricing.training)."""
     chosen = resolve_models(models)
     ranked = any(m.strip().lower() == "all" for m in ([models] if isinstance(models, str) else models))
     opts = _options(output_tokens, output_ratio, cache_hit, requests, currency, fx, as_of, prices)
@@ -300,9 +320,18 @@ def cost(paths: Sequence[str] = (), *, models: Sequence[str] | str, text: str | 
     if prices == "current":
         chosen, errors = _current(chosen)
     given = input_tokens is not None
-    job = _given_job(input_tokens) if given else build_job(
-        paths, text=text, tokenizers=_needed_tokenizers(chosen), encoding=encoding, jobs=jobs, per_input=per_input,
-        cache=cache)
+    if given:
+        job = _given_job(input_tokens)
+    elif field is not None or scheduler is not None:
+        from tokcost.datasets.api import dataset_job
+
+        if text is not None:
+            raise UsageError("--field reads dataset files; --text cannot be a dataset")
+        job = dataset_job(paths, field_path=field or "messages", tokenizers=_needed_tokenizers(chosen), jobs=jobs,
+                          scheduler=scheduler)
+    else:
+        job = build_job(paths, text=text, tokenizers=_needed_tokenizers(chosen), encoding=encoding, jobs=jobs,
+                        per_input=per_input, cache=cache)
     errors = job.errors + errors
     if not job.requests:
         return CostList([], errors or ["no input to price"])
@@ -310,7 +339,7 @@ def cost(paths: Sequence[str] = (), *, models: Sequence[str] | str, text: str | 
     skipped: list[str] = []
     for m in chosen:
         try:
-            records.append(_record(m, job, given, opts))
+            records.append(_with_training(_record(m, job, given, opts), m, job, epochs, opts))
         except TokcostError as exc:  # no price for this date, no output price, ...
             (skipped if ranked else errors).append(f"{m.id}: {exc}")
     if ranked:
