@@ -25,6 +25,9 @@ _UsageError = typer.BadParameter.__mro__[1]
 _ClickException = _UsageError.__mro__[1]
 
 
+INTERRUPTED = 130  # exit code of a command stopped by Ctrl-C (SIGINT), as shells report it
+
+
 def main(argv: list[str] | None = None) -> int:
     try:
         result = app(args=argv, prog_name="tokcost", standalone_mode=False)
@@ -39,11 +42,12 @@ def main(argv: list[str] | None = None) -> int:
     except TokcostError as exc:
         warn(str(exc))
         return exc.exit_code
-    except typer.Abort:
-        return 130
-    except KeyboardInterrupt:
-        return 130
+    except (typer.Abort, KeyboardInterrupt):
+        warn("interrupted")
+        return INTERRUPTED
     except BrokenPipeError:
         sys.stderr.close()  # the reader went away (`| head`): not an error
         return 0
+    if result == INTERRUPTED:  # typer returns 130 for a Ctrl-C inside a command
+        warn("interrupted")
     return result if isinstance(result, int) else 0

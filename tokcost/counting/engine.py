@@ -5,19 +5,20 @@ chunks are counted in this process, or in a pool of worker processes for large i
 """
 from __future__ import annotations
 
-import collections
 import functools
 import itertools
 import os
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 
 from tokcost.counting.cuts import rechunk
 from tokcost.counting.measures import TextStats, text_stats
+from tokcost.counting.pool import WorkerPool
 from tokcost.tokenizers import get_tokenizer
 from tokcost.tokenizers.backends import Backend
 
 CHUNK_CHARS = 256 * 1024
+LONG_CALL_CHARS = 4 * CHUNK_CHARS
 _STRICTNESS = ("newline", "newline-strict", "sentencepiece", "whole")
 
 
@@ -73,7 +74,7 @@ class Engine:
     def __init__(self, names: Iterable[str], jobs: int | None = None) -> None:
         self.names = tuple(dict.fromkeys(names))
         self.jobs = jobs or default_jobs()
-        self._pool = None
+        self._pool: WorkerPool | None = None
 
     @functools.cached_property
     def groups(self) -> dict[str, tuple[str, ...]]:
@@ -100,47 +101,34 @@ class Engine:
         chunks = rechunk(blocks, rule, CHUNK_CHARS)
         tasks = ((chunk, i == 0, names, measure) for i, chunk in enumerate(chunks))
         head = list(itertools.islice(tasks, 2))
-        if len(head) < 2 or self.jobs == 1:
+        # One long library call (a whole text) runs in a worker too: in this process it would hold off
+        # a Ctrl-C until it returns.
+        parallel = len(head) == 2 and self.jobs > 1
+        if not parallel and not (len(head) == 1 and len(head[0][0]) > LONG_CALL_CHARS):
             results: Iterable[Counted] = map(_count_task, itertools.chain(head, tasks))
         else:
-            results = _bounded_map(self._get_pool(), itertools.chain(head, tasks), 2 * self.jobs)
+            results = self._get_pool().map(_count_task, itertools.chain(head, tasks), 2 * self.jobs)
         for part in results:
             total.add(part)
         return total
 
-    def _get_pool(self):
+    def _get_pool(self) -> WorkerPool:
         if self._pool is None:
-            import multiprocessing
-
             _ = self.groups  # load every tokenizer here first: forked workers inherit them ready to use
-            os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")  # HF's own threads vs fork
-            method = "fork" if "fork" in multiprocessing.get_all_start_methods() else "spawn"
-            ctx = multiprocessing.get_context(method)
-            self._pool = ctx.Pool(self.jobs, initializer=_warm, initargs=(self.names,))
+            self._pool = WorkerPool(self.jobs, _warm, (self.names,))
         return self._pool
 
-    def close(self) -> None:
+    def close(self, kill: bool = False) -> None:
+        """Release the workers; `kill` ends them at once (after an error or an interrupt)."""
         if self._pool is not None:
-            self._pool.close()
-            self._pool.join()
-            self._pool = None
+            pool, self._pool = self._pool, None
+            pool.close(kill)
 
     def __enter__(self) -> Engine:
         return self
 
-    def __exit__(self, *exc: object) -> None:
-        self.close()
-
-
-def _bounded_map(pool, tasks: Iterable[tuple], window: int) -> Iterator[Counted]:
-    """Like `pool.imap`, but reads ahead at most `window` chunks (imap would read the whole file)."""
-    pending: collections.deque = collections.deque()
-    for task in tasks:
-        pending.append(pool.apply_async(_count_task, (task,)))
-        if len(pending) >= window:
-            yield pending.popleft().get()
-    while pending:
-        yield pending.popleft().get()
+    def __exit__(self, exc_type: type[BaseException] | None, *exc: object) -> None:
+        self.close(kill=exc_type is not None)
 
 
 def _warm(names: tuple[str, ...]) -> None:

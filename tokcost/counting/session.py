@@ -8,6 +8,7 @@ from tokcost.counting.cache import CountCache, file_digest, tokenizer_identity
 from tokcost.counting.engine import Counted, Engine
 from tokcost.counting.inputs import Input
 from tokcost.counting.decoding import read_blocks
+from tokcost.counting.pool import WorkerDied
 from tokcost.tokenizers import fast
 
 
@@ -44,7 +45,10 @@ class CountSession:
         key, found, todo = self._cached(item)
         counted = Counted({n: 0 for n in todo})
         if todo:
-            fresh = self._count_fresh(item, todo)
+            try:
+                fresh = self._count_fresh(item, todo)
+            except WorkerDied as exc:
+                raise WorkerDied(f"{item.label}: {exc}; nothing was counted") from None
             if isinstance(fresh, str):
                 return fresh
             counted = fresh
@@ -83,5 +87,5 @@ class CountSession:
     def __enter__(self) -> Self:
         return self
 
-    def __exit__(self, *exc: object) -> None:
-        self.engine.close()
+    def __exit__(self, exc_type: type[BaseException] | None, *exc: object) -> None:
+        self.engine.close(kill=exc_type is not None)

@@ -22,6 +22,7 @@ from typing import Any
 
 from tokcost.counting.session import CountSession, input_bytes
 from tokcost.counting.engine import Counted, Engine
+from tokcost.counting.pool import WorkerDied
 from tokcost.errors import InputError
 from tokcost.counting.inputs import Input, expand
 from tokcost.counting.decoding import read_blocks
@@ -272,6 +273,8 @@ def build_job(paths: Sequence[str], *, text: str | None, tokenizers: Sequence[st
         for item in items:
             try:
                 builder.add_input(item)
+            except WorkerDied as exc:
+                raise exc if str(exc).startswith(item.label) else WorkerDied(f"{item.label}: {exc}") from None
             except InputError as exc:
                 message = str(exc)
                 builder.job.errors.append(message if message.startswith(item.label) else f"{item.label}: {message}")

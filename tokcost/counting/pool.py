@@ -1,0 +1,76 @@
+"""Worker processes for counting: they fail fast when one dies and stop at once on Ctrl-C.
+
+A `concurrent.futures.ProcessPoolExecutor` reports a worker that died (killed, out of memory) as
+`BrokenProcessPool` on every pending task instead of waiting for it forever, which
+`multiprocessing.Pool` does. Workers ignore SIGINT: a Ctrl-C (sent to the whole process group by a
+terminal, or to the main process only) is handled by the main process alone, which then kills the
+workers instead of waiting for their current chunk.
+"""
+from __future__ import annotations
+
+import collections
+import multiprocessing
+import os
+import signal
+from collections.abc import Callable, Iterable, Iterator
+from concurrent.futures import Future, ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
+from typing import Any
+
+from tokcost.errors import TokcostError
+
+
+class WorkerDied(TokcostError):
+    """A worker process ended abruptly (a signal such as SIGKILL, or the out-of-memory killer)."""
+
+    def __init__(self, message: str = "a counting worker process died (killed, or out of memory)") -> None:
+        super().__init__(message)
+
+
+def _start_worker(initializer: Callable[..., None] | None, initargs: tuple) -> None:
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    signal.pthread_sigmask(signal.SIG_UNBLOCK, {signal.SIGINT})
+    if initializer is not None:
+        initializer(*initargs)
+
+
+class WorkerPool:
+    """`jobs` worker processes (forked where the platform can, so they inherit loaded tokenizers)."""
+
+    def __init__(self, jobs: int, initializer: Callable[..., None] | None = None, initargs: tuple = ()) -> None:
+        os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")  # HF's own threads vs fork
+        method = "fork" if "fork" in multiprocessing.get_all_start_methods() else "spawn"
+        self._executor = ProcessPoolExecutor(jobs, mp_context=multiprocessing.get_context(method),
+                                             initializer=_start_worker, initargs=(initializer, initargs))
+
+    def _submit(self, fn: Callable[..., Any], arg: Any) -> Future:
+        # Forked workers start during a submit: block SIGINT meanwhile so that a child never runs
+        # Python's KeyboardInterrupt handler before it has set SIG_IGN (the main process gets it after).
+        blocked = signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT})
+        try:
+            return self._executor.submit(fn, arg)
+        finally:
+            signal.pthread_sigmask(signal.SIG_SETMASK, blocked)
+
+    def map(self, fn: Callable[[Any], Any], tasks: Iterable[Any], window: int) -> Iterator[Any]:
+        """`fn` over `tasks` in order, reading at most `window` tasks ahead. Raises WorkerDied."""
+        pending: collections.deque[Future] = collections.deque()
+        try:
+            for task in tasks:
+                pending.append(self._submit(fn, task))
+                if len(pending) >= window:
+                    yield pending.popleft().result()
+            while pending:
+                yield pending.popleft().result()
+        except BrokenProcessPool:
+            raise WorkerDied() from None
+
+    def close(self, kill: bool = False) -> None:
+        """Wait for the workers to finish (or, `kill`, end them now: an interrupt or an error)."""
+        if kill:
+            for process in list((getattr(self._executor, "_processes", None) or {}).values()):
+                if process.is_alive():
+                    process.kill()
+            self._executor.shutdown(wait=False, cancel_futures=True)
+        else:
+            self._executor.shutdown(wait=True)
