@@ -92,3 +92,36 @@ def test_cost_and_check_reuse_the_count_cache(cache_dir, no_tokenizing, tmp_path
     again = cost([str(path)], models=["gpt-4o", "claude-3-haiku"])
     assert [r.to_json() for r in first] == [r.to_json() for r in again]
     assert check([str(path)], model="claude-3-haiku", budget="1USD").ok
+
+
+def test_a_count_from_one_engine_is_not_served_to_another(cache_dir, tmp_path, monkeypatch):
+    """Issue 9, seen 2: a wrong count cached by a fast engine was served under TOKCOST_ENGINE=reference."""
+    from tokcost.tokenizers import fast, get_tokenizer
+
+    path = tmp_path / "a.txt"
+    path.write_text(TEXT, encoding="utf-8")
+    backend = get_tokenizer("o200k_base")
+    truth = backend.count_reference(TEXT)
+    monkeypatch.setattr(fast, "SMALL_INPUT_BYTES", 1)  # count with the fast engine, made wrong here
+    monkeypatch.setitem(backend.__dict__, "_fast", lambda text: 999_999)
+    assert count([str(path)]).tokens("o200k_base") == 999_999
+    monkeypatch.setenv("TOKCOST_ENGINE", "reference")
+    assert count([str(path)]).tokens("o200k_base") == truth
+    fast.prefer(None)
+
+
+def test_identity_names_the_engine_its_version_and_the_cut_rules(monkeypatch):
+    from tokcost.counting import cache
+    from tokcost.tokenizers import fast
+
+    fast.prefer(None)
+    with_fast = cache.tokenizer_identity("o200k_base")
+    monkeypatch.setattr(fast, "engine_version", lambda engine: "0.0.0-other")
+    other_version = cache.tokenizer_identity("o200k_base")
+    monkeypatch.undo()
+    monkeypatch.setattr(cache, "CUT_RULES_VERSION", -1)
+    other_cuts = cache.tokenizer_identity("o200k_base")
+    monkeypatch.undo()
+    monkeypatch.setenv("TOKCOST_ENGINE", "reference")
+    reference = cache.tokenizer_identity("o200k_base")
+    assert len({with_fast, other_version, other_cuts, reference}) == 4

@@ -14,7 +14,9 @@ from tokcost import __version__
 from tokcost.counting.engine import Counted
 from tokcost.paths import atomic_write_bytes, cache_dir
 from tokcost.counting.measures import TextStats
+from tokcost.counting.cuts import CUT_RULES_VERSION
 from tokcost.tokenizers import tokenizer_names, tokenizer_spec
+from tokcost.tokenizers.fast import counting_engine
 
 _HASH_BLOCK = 1 << 20
 
@@ -28,10 +30,15 @@ def file_digest(path: Path) -> str:
 
 
 def tokenizer_identity(name: str) -> str | None:
-    """What a count depends on: the pinned vocabulary and the pre-tokenizer. None: do not cache."""
+    """What a count depends on: the pinned vocabulary, the pre-tokenizer, the engine that counts it
+    (name and version: a count from an engine later found wrong is never served) and the cut rules.
+    None: do not cache. Call it after `fast.prefer`, which decides the engine.
+    """
     if name in tokenizer_names():
         spec = tokenizer_spec(name)
-        recipe = f"{spec.source.sha256 if spec.source else ''}|{spec.pattern}|{spec.normalize}|{spec.lowercase}"
+        engine = counting_engine(name, spec.format, spec.normalize, spec.library)
+        recipe = (f"{spec.source.sha256 if spec.source else ''}|{spec.pattern}|{spec.normalize}|{spec.lowercase}"
+                  f"|{engine}|cuts {CUT_RULES_VERSION}")
         return f"{name}:{hashlib.sha256(recipe.encode()).hexdigest()[:20]}"
     path = Path(name)
     if not name.startswith("hf:") and path.is_file():

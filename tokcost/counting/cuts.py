@@ -14,6 +14,9 @@ from collections.abc import Iterable, Iterator
 
 import regex
 
+# Part of every cached count's identity: bump it whenever a rule changes where a text may be cut.
+CUT_RULES_VERSION = 1
+
 _NEWLINE_CUTS = {
     "newline": regex.compile(r"(?<=\n)(?=[^\s/])"),
     "newline-strict": regex.compile(r"(?<=[^\s]\n)(?=[^\s/])"),

@@ -31,8 +31,8 @@ class CountSession:
         self.names = self.engine.names
         self.encoding, self.on_bytes = encoding, on_bytes
         self.cache = CountCache() if cache else None
+        fast.prefer(size_hint)  # first: it decides which engine counts, part of each identity
         self.identities = {n: i for n in self.names if (i := tokenizer_identity(n))} if cache else {}
-        fast.prefer(size_hint)
 
     def count_text(self, text: str) -> Counted:
         return self.engine.count_text(text)

@@ -7,13 +7,14 @@ built on first use, and only for inputs large enough to repay loading them (see 
 from __future__ import annotations
 
 import hashlib
+import importlib.util
 import json
 import os
 import re
 import tomllib
 from collections.abc import Callable
 from functools import cache
-from importlib import resources
+from importlib import metadata, resources
 from pathlib import Path
 
 Counter = Callable[[str], int]
@@ -31,7 +32,8 @@ def prefer(input_bytes: int | None) -> None:
 
 
 def preferred() -> bool:
-    return _preferred
+    """Whether a fast engine counts now (also checked at count time: a backend built earlier keeps it)."""
+    return _preferred and enabled()
 
 
 @cache
@@ -43,18 +45,39 @@ def enabled() -> bool:
     return os.environ.get("TOKCOST_ENGINE", "fast") != "reference"
 
 
-def _quicktok(name: str) -> Callable[[], Counter] | None:
-    pin = _config()["quicktok"].get(name)
-    if not isinstance(pin, dict):
-        return None
+def engine_for(name: str, fmt: str) -> str | None:
+    """The fast engine that counts `name` (in the tokenizers list of engines.toml), if any."""
+    engine = {"tiktoken": "quicktok", "hf-json": "kitoken"}.get(fmt)
+    return engine if engine and name in _config()[engine]["tokenizers"] else None
+
+
+@cache
+def engine_version(engine: str) -> str | None:
+    """The installed version of a fast engine or reference library (None: not installed)."""
+    package = _config()[engine]["package"] if engine in _config() else engine
     try:
-        import quicktok
-    except ImportError:
+        return metadata.version(package)
+    except metadata.PackageNotFoundError:
         return None
-    data = Path(quicktok.__file__).parent / pin["file"]
-    if not data.is_file() or hashlib.sha256(data.read_bytes()).hexdigest() != pin["sha256"]:
+
+
+@cache
+def _quicktok_pinned(name: str) -> bool:
+    pin = _config()["quicktok"]["vocab"].get(name)
+    spec = importlib.util.find_spec("quicktok")
+    if not isinstance(pin, dict) or spec is None or not spec.origin:
+        return False
+    data = Path(spec.origin).parent / pin["file"]
+    return data.is_file() and hashlib.sha256(data.read_bytes()).hexdigest() == pin["sha256"]
+
+
+def _quicktok(name: str) -> Callable[[], Counter] | None:
+    if not _quicktok_pinned(name):
         return None
-    return lambda: quicktok.get_encoding(pin["encoding"]).count
+    import quicktok
+
+    encoding = _config()["quicktok"]["vocab"][name]["encoding"]
+    return lambda: quicktok.get_encoding(encoding).count
 
 
 def _added_tokens(path: Path) -> list[str]:
@@ -66,12 +89,9 @@ def _added_tokens(path: Path) -> list[str]:
 
 
 def _kitoken(name: str, path: Path, reference: Counter) -> Callable[[], Counter] | None:
-    if name not in _config()["kitoken"]["tokenizers"]:
+    if importlib.util.find_spec("kitoken") is None:
         return None
-    try:
-        from kitoken import Kitoken
-    except ImportError:
-        return None
+    from kitoken import Kitoken
 
     def build() -> Counter:
         engine = Kitoken.from_tokenizers_file(str(path))
@@ -82,12 +102,28 @@ def _kitoken(name: str, path: Path, reference: Counter) -> Callable[[], Counter]
     return build
 
 
+def candidate(engine: str, name: str, path: Path, reference: Counter) -> Callable[[], Counter] | None:
+    """A builder of `engine`'s count function for `name`, used or not (tests prove or reject it)."""
+    return _quicktok(name) if engine == "quicktok" else _kitoken(name, path, reference)
+
+
 def fast_counter(name: str, fmt: str, path: Path, normalize: str | None,
                  reference: Counter) -> tuple[str, Callable[[], Counter]] | None:
     """(engine label, a zero-argument builder of its count function), or None to use the reference."""
-    if not enabled() or normalize:
+    engine = engine_for(name, fmt)
+    if not enabled() or normalize or engine is None:
         return None
-    build = _quicktok(name) if fmt == "tiktoken" else _kitoken(name, path, reference) if fmt == "hf-json" else None
-    if build is None:
-        return None
-    return ("quicktok" if fmt == "tiktoken" else "kitoken"), build
+    build = candidate(engine, name, path, reference)
+    return (engine, build) if build is not None else None
+
+
+def counting_engine(name: str, fmt: str, normalize: str | None, library: str) -> str:
+    """Which engine counts `name` right now (for the count cache's key): `quicktok 0.4.0`, ...
+
+    Decided without loading the tokenizer; the fast engine only counts large inputs (`preferred`).
+    """
+    engine = engine_for(name, fmt)
+    if engine and not normalize and preferred() and engine_version(engine) and (
+            engine != "quicktok" or _quicktok_pinned(name)):
+        return f"{engine} {engine_version(engine)}"
+    return f"{library} {engine_version(library)}"
