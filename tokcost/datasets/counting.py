@@ -14,6 +14,7 @@ from typing import Any
 from tokcost.counting.engine import Counted
 from tokcost.datasets.fields import FieldError, FieldPath
 from tokcost.datasets.readers import RecordError, Shard, read
+from tokcost.errors import InputError
 from tokcost.tokenizers import get_tokenizer
 
 MODES = ("count", "requests")
@@ -34,6 +35,14 @@ def count_shard(shard: Shard, path: FieldPath, names: tuple[str, ...], mode: str
     """Count every record of a shard; a bad record becomes an error and the others go on."""
     ensure_tokenizers(names)
     result = ShardResult(shard, Counted({n: 0 for n in names}))
+    try:
+        _count_records(result, shard, path, names, mode)
+    except OSError as exc:  # on a cluster: the worker cannot see the file
+        raise InputError(f"{shard.path}: cannot read ({exc.strerror or exc})") from None
+    return result
+
+
+def _count_records(result: ShardResult, shard: Shard, path: FieldPath, names: tuple[str, ...], mode: str) -> None:
     for number, record in read(shard, path.column):
         result.lines = number
         if isinstance(record, RecordError):
@@ -43,7 +52,6 @@ def count_shard(shard: Shard, path: FieldPath, names: tuple[str, ...], mode: str
             _count_record(result, record, path, names, mode, number)
         except (FieldError, ValueError) as exc:
             result.errors.append((number, str(exc)))
-    return result
 
 
 def _count_record(result: ShardResult, record: Any, path: FieldPath, names: tuple[str, ...], mode: str,

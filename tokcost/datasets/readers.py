@@ -108,7 +108,7 @@ def _jsonl(shard: Shard, column: str) -> Iterator[tuple[int, Any]]:
             pos += len(line)
             number += 1
             if line.strip():
-                yield number, _json_line(line, number == 1 and shard.start == 0)
+                yield number, _json_line(line.rstrip(b"\r\n"), number == 1 and shard.start == 0)
     finally:
         if stream is not sys.stdin.buffer:
             stream.close()
