@@ -12,8 +12,10 @@ from tokcost.pricing.catalog import default_fx, known_tokenizers, load_catalog
 from tokcost.errors import DataError, UnknownName
 from tokcost.pricing.money import Amount
 
-TSV = Path(__file__).resolve().parents[2] / "shared/spec/prices-from-documents.tsv"
-ROWS = list(csv.DictReader(TSV.open(encoding="utf-8"), delimiter="\t")) if TSV.exists() else []
+DATA = Path(__file__).resolve().parent / "data"
+TSV = DATA / "prices-from-documents.tsv"  # vendored: every row check runs in a clean clone
+SHARED = Path(__file__).resolve().parents[2] / "shared/spec"
+ROWS = list(csv.DictReader(TSV.open(encoding="utf-8"), delimiter="\t"))
 REQUIRED = """gpt-4o gpt-4-turbo gpt-4 gpt-3.5-turbo claude-3-opus claude-3-sonnet claude-3-haiku
 claude-3.5-sonnet gemini-1.5-pro gemini-1.5-flash deepseek-v2 qwen-turbo qwen-plus qwen-long qwen-max
 ernie-4.0 ernie-3.5 ernie-speed ernie-lite hunyuan-lite hunyuan-standard hunyuan-standard-256k hunyuan-pro
@@ -31,7 +33,20 @@ def _all_entries(cat):
     return [e for m in cat.models for e in m.history]
 
 
-@pytest.mark.skipif(not TSV.exists(), reason=f"{TSV} is absent (the shared spec is not checked out beside the repo)")
+@pytest.mark.parametrize("name", ["prices-from-documents.tsv", "context-windows.tsv"])
+def test_vendored_tables_match_the_shared_spec(name):
+    """The copies in tests/data are the spec's tables; where the spec is checked out, they agree."""
+    shared = SHARED / name
+    if shared.exists():
+        assert (DATA / name).read_bytes() == shared.read_bytes(), f"update tests/data/{name} from {shared}"
+    assert (DATA / name).stat().st_size > 0
+
+
+def test_the_vendored_table_has_every_row():
+    assert len(ROWS) == 153
+    assert set(ROWS[0]) >= {"source", "model", "effective", "status", "note", "converted"}
+
+
 @pytest.mark.parametrize("row", ROWS, ids=[f"{i + 2}:{r['model']}" for i, r in enumerate(ROWS)])
 def test_every_tsv_row_is_in_catalog(cat, row):
     matches = [e for e in _all_entries(cat)
@@ -46,16 +61,29 @@ def test_every_tsv_row_is_in_catalog(cat, row):
     for kind in ("input", "output"):
         expected = Amount.parse(row[kind]) if row[kind] else None
         assert getattr(e, kind) == expected, kind
+        assert getattr(e, f"printed_{kind}") == row[kind], f"{kind} not as printed"
     assert e.note == row["note"]
     assert e.conflict == row["note"].startswith("CONFLICT")
-    assert e.converted == ("USD conversions of CNY" in row["note"])
-    if "garbled" in row["note"]:
-        assert e.garbled
+    assert e.converted == row["converted"]
+    assert bool(e.conversion_rate) == bool(row["converted"])
+    assert e.garbled == ("garbled" in row["note"])
 
 
 def test_catalog_has_one_entry_per_row(cat):
-    if ROWS:
-        assert len(_all_entries(cat)) == len(ROWS)
+    assert len(_all_entries(cat)) == len(ROWS) == 153
+
+
+def test_printed_typo_kept_and_correction_cited(cat):
+    e = [x for x in cat.get("gpt-4-32k").history if x.doc_model == "GPT-4 32K"][0]
+    assert e.output == Amount.parse("0.012") and "likely a typo" in e.note
+    assert e.corrected_output == Amount.parse("0.12") and "genai-prices" in e.correction_source
+
+
+def test_undated_rows_have_no_invented_date(cat):
+    slide = [e for e in _all_entries(cat) if e.table == "openai-older-vs-new-usd-per-1k"]
+    assert len(slide) == 8
+    assert all(e.effective == "" and e.valid_from is None and e.valid_until is None for e in slide)
+    assert {e.status for e in slide} == {"older", "newer"}
 
 
 @pytest.mark.parametrize("model_id", REQUIRED)
@@ -129,6 +157,17 @@ def test_conflicts_kept_not_chosen(cat):
 def test_converted_rows_lose_to_vendor_prices(cat):
     e = cat.get("ernie-4.0").price_on()
     assert e.currency == "CNY" and not e.converted
+
+
+def test_conversions_name_a_rate_that_reproduces_them(cat):
+    """Each document conversion names the fx.toml rate it used; that rate maps the vendor's own figure
+    (where the catalog has it in the other currency) onto the printed one."""
+    from tokcost.pricing.catalog import fx_rates
+
+    conv = [e for e in _all_entries(cat) if e.converted]
+    assert len(conv) == sum(1 for r in ROWS if r["converted"]) == 16
+    for e in conv:
+        assert e.conversion_rate in fx_rates(), e
 
 
 def test_context_windows(cat):

@@ -235,7 +235,7 @@ def models_command(fmt: Format = FormatOpt) -> None:
         e = _newest(m)
         rows.append([m.id, m.vendor, m.tokenizer, m.count_kind, m.context_window, m.currency,
                      _per_m(e, "input"), _per_m(e, "output"), e.currency if e else None,
-                     e.effective if e else None, (e.tier or None) if e else None])
+                     (e.effective or "undated") if e else None, (e.tier or None) if e else None])
     if fmt is Format.json:
         print_json([dict(zip(cols, row)) for row in rows])
     elif fmt is Format.csv:
@@ -254,8 +254,14 @@ def _entry_json(e: Any) -> dict[str, Any]:
         return None if a is None else a.format()
 
     marks = [k for k in ("garbled", "converted", "conflict") if getattr(e, k)]
-    return {"effective": e.effective, "status": e.status, "doc_model": e.doc_model, "input": fig(e.input),
-            "output": fig(e.output), "cache_hit_input": fig(e.cache_hit_input),
+    marks += ["corrected"] if e.correction_source else []
+    marks += ["promotion"] if e.promotion else []
+    return {"effective": e.effective or "undated", "status": e.status, "doc_model": e.doc_model,
+            "input": e.printed_input or fig(e.input), "output": e.printed_output or fig(e.output),
+            "cache_hit_input": fig(e.cache_hit_input),
+            "corrected_input": fig(e.corrected_input), "corrected_output": fig(e.corrected_output),
+            "correction_source": e.correction_source or None, "converted": e.converted or None,
+            "conversion_rate": e.conversion_rate or None, "promotion": e.promotion or None,
             "unit": f"per {unit_label(e.per_tokens)} tokens", "currency": e.currency, "tier": e.tier or None,
             "source": e.source, "table": e.table, "note": e.note or e.comment or None, "marks": marks,
             "resolution": e.resolution or None}
@@ -289,8 +295,8 @@ def prices_command(model: str = typer.Argument(..., help="Model id or alias."), 
         print_json({"model": m.id, "vendor": m.vendor_name, "currency": m.currency, "history": history,
                     "conflicts": conflicts, "garbled": garbled})
         return
-    cols = ["effective", "status", "input", "output", "cache_hit_input", "unit", "currency", "tier", "source",
-            "table", "marks", "note"]
+    cols = ["effective", "status", "input", "output", "cache_hit_input", "corrected_output", "unit", "currency",
+            "tier", "source", "table", "marks", "note"]
     rows = [[h[c] if c != "marks" else ", ".join(h["marks"]) or None for c in cols] for h in history]
     if fmt is Format.csv:
         print_csv(cols, rows)
@@ -301,3 +307,9 @@ def prices_command(model: str = typer.Argument(..., help="Model id or alias."), 
         typer.echo(f"conflict: {c['rejected']} -- not used; chosen: {c['chosen'] or 'none in effect'}; {c['rule']}")
     for g in garbled:
         typer.echo(f"garbled: {g}")
+    for e in m.history:
+        for kind in ("input", "output"):
+            fixed = getattr(e, f"corrected_{kind}")
+            if fixed is not None:
+                typer.echo(f"corrected: {e.doc_model} {kind} printed {getattr(e, f'printed_{kind}')}, "
+                           f"corrected to {fixed.format()} per {e.correction_source}")

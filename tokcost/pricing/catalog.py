@@ -27,7 +27,8 @@ FX_FILE = DATA_DIR / "fx.toml"
 
 TOKENIZERS_FILE = DATA_DIR / "tokenizers.toml"  # the tokenizer registry's names (not owned here)
 UNITS = frozenset({1000, 10000, 1000000})
-STATUSES = frozenset({"before", "after", "initial", "list"})
+STATUSES = frozenset({"before", "after", "initial", "list", "older", "newer"})
+CONVERSIONS = frozenset({"from USD", "from CNY"})
 COUNT_KINDS = frozenset({"exact", "estimate"})
 
 # key -> (accepted types, required)
@@ -46,7 +47,9 @@ PRICE_KEYS: dict[str, tuple[type, bool]] = {
     "currency": (str, True), "per_tokens": (int, True), "input": (str, False),
     "output": (str, False), "cache_hit_input": (str, False), "training": (str, False), "tier": (str, False),
     "prompt_min": (int, False), "prompt_max": (int, False), "effective": (str, True),
-    "status": (str, True), "note": (str, False), "converted": (bool, False),
+    "status": (str, True), "note": (str, False), "converted": (str, False), "conversion_rate": (str, False),
+    "corrected_input": (str, False), "corrected_output": (str, False), "correction_source": (str, False),
+    "promotion": (str, False),
     "garbled": (bool, False), "conflict": (bool, False), "resolution": (str, False),
     "comment": (str, False),
 }
@@ -85,7 +88,14 @@ class PriceEntry:
     prompt_min: int | None = None  # tier applies when prompt tokens > prompt_min
     prompt_max: int | None = None  # ... and <= prompt_max
     note: str = ""
-    converted: bool = False
+    converted: str = ""  # "from USD" / "from CNY": the document author's conversion of the vendor's figure
+    conversion_rate: str = ""  # id of the fx.toml rate that conversion used
+    corrected_input: Amount | None = None  # a correction of a printed figure, with its own source
+    corrected_output: Amount | None = None
+    correction_source: str = ""
+    promotion: str = ""
+    printed_input: str = ""  # the figures exactly as the document prints them ("10.00", "21-30")
+    printed_output: str = ""
     garbled: bool = False
     conflict: bool = False
     resolution: str = ""
@@ -113,6 +123,10 @@ class PriceEntry:
     @property
     def complete(self) -> bool:
         return self.input is not None and self.output is not None
+
+    @property
+    def dated(self) -> bool:
+        return self.valid_from is not None or self.valid_until is not None
 
     @property
     def last_known_day(self) -> date:
@@ -150,7 +164,8 @@ class ModelRecord:
 
     @property
     def newest_date(self) -> date:
-        return max(e.last_known_day for e in self.history if not e.conflict)
+        days = [e.last_known_day for e in self.history if not e.conflict and e.dated]
+        return max(days) if days else date.today()
 
     def price_on(self, as_of: date | None = None, prompt_tokens: int | None = None) -> PriceEntry:
         """The entry in effect on `as_of` (default: the newest date known) for this prompt size."""
@@ -170,7 +185,7 @@ def _rank(e: PriceEntry, vendor_currency: str) -> tuple[Any, ...]:
     """Highest wins: an entry with both prices (it can price any request), a clean figure,
     quoted by the vendor (not the document's conversion), for the specific tier, in the
     vendor's currency, newest, then the later entry in the file (later tables)."""
-    return (e.complete, not e.garbled, not e.converted, bool(e.tier),
+    return (bool(e.tier), e.complete, not e.garbled, not e.converted,
             e.currency == vendor_currency, e.valid_from or date.min, e.order)
 
 
@@ -333,7 +348,8 @@ def _price_entry(ctx: _Ctx, raw: dict[str, Any], vendor: Vendor, order: int,
     ctx.choice(raw, "model", models.keys())
     currency = ctx.currency(raw, "currency")
     ctx.choice(raw, "per_tokens", UNITS)
-    prices = {k: ctx.amount(raw, k) for k in ("input", "output", "cache_hit_input", "training")}
+    prices = {k: ctx.amount(raw, k) for k in ("input", "output", "cache_hit_input", "training",
+                                               "corrected_input", "corrected_output")}
     if prices["input"] is None and prices["output"] is None:
         ctx.fail("input", "neither input nor output is given", "give at least one price")
     status = ctx.choice(raw, "status", STATUSES)
@@ -341,6 +357,7 @@ def _price_entry(ctx: _Ctx, raw: dict[str, Any], vendor: Vendor, order: int,
     _check_tier(ctx, raw)
     if raw.get("conflict"):
         ctx.require(raw, "resolution", "a conflict entry states the rule that chose the other figure")
+    _check_provenance(ctx, raw)
     return PriceEntry(
         model=raw["model"], vendor_name=vendor.name, doc_model=raw["doc_model"], source=raw["source"],
         table=raw["table"], currency=currency, per_tokens=raw["per_tokens"], input=prices["input"],
@@ -348,10 +365,37 @@ def _price_entry(ctx: _Ctx, raw: dict[str, Any], vendor: Vendor, order: int,
         effective=raw["effective"],
         valid_from=valid_from, valid_until=valid_until, status=status, tier=raw.get("tier", ""),
         prompt_min=raw.get("prompt_min"), prompt_max=raw.get("prompt_max"), note=raw.get("note", ""),
-        converted=raw.get("converted", False), garbled=raw.get("garbled", False),
+        converted=raw.get("converted", ""), conversion_rate=raw.get("conversion_rate", ""),
+        corrected_input=prices["corrected_input"], corrected_output=prices["corrected_output"],
+        correction_source=raw.get("correction_source", ""), promotion=raw.get("promotion", ""),
+        printed_input=raw.get("input", ""), printed_output=raw.get("output", ""),
+        garbled=raw.get("garbled", False),
         conflict=raw.get("conflict", False), resolution=raw.get("resolution", ""),
         comment=raw.get("comment", ""), file=ctx.file, order=order,
     )
+
+
+def _check_provenance(ctx: _Ctx, raw: dict[str, Any]) -> None:
+    """A conversion names its direction and rate; a correction cites its own source."""
+    if "converted" in raw:
+        ctx.choice(raw, "converted", CONVERSIONS)
+        ctx.require(raw, "conversion_rate", "name the fx.toml rate the document's conversion used")
+        if raw["converted"] != f"from {_other(raw['currency'])}":
+            ctx.fail("converted", f"{raw['converted']!r} does not fit currency {raw['currency']!r}",
+                     f'write "from {_other(raw["currency"])}"')
+    elif "conversion_rate" in raw:
+        ctx.fail("conversion_rate", "is set on a figure that is not a conversion", 'add converted = "from ..."')
+    if "conversion_rate" in raw:
+        ctx.choice(raw, "conversion_rate", fx_rates())
+    corrected = [k for k in ("corrected_input", "corrected_output") if k in raw]
+    if corrected:
+        ctx.require(raw, "correction_source", "a correction of a printed figure cites its own source")
+    elif "correction_source" in raw:
+        ctx.fail("correction_source", "is set without a correction", "add corrected_input or corrected_output")
+
+
+def _other(currency: str) -> str:
+    return "CNY" if currency == "USD" else "USD"
 
 
 def _check_tier(ctx: _Ctx, raw: dict[str, Any]) -> None:
@@ -367,6 +411,10 @@ def _check_tier(ctx: _Ctx, raw: dict[str, Any]) -> None:
 def parse_effective(text: str, status: str) -> tuple[date | None, date | None]:
     """"2024-05" / "2024-05-21" / "before 2024-05-21" -> (valid_from, valid_until); month-only
     dates start on the 1st. A `before` price ends on its date; any other starts on it."""
+    if not text.strip():
+        if status not in ("older", "newer"):
+            raise ValueError(f"an empty date needs status 'older' or 'newer' (undated), not {status!r}")
+        return (None, None)
     m = _EFFECTIVE.fullmatch(text.strip())
     if not m:
         raise ValueError("expected YYYY-MM, YYYY-MM-DD or 'before YYYY-MM-DD'")
@@ -481,6 +529,12 @@ def _fx_rate(ctx: _Ctx, raw: dict[str, Any]) -> FxRate:
         ctx.fail("rate/date", f"is malformed ({exc})", 'write rate = "7.27", date = "2024-06-28"')
         raise AssertionError from exc
     return FxRate(rate, day, raw["origin"], ctx.currency(raw, "base"), ctx.currency(raw, "quote"))
+
+
+@lru_cache(maxsize=1)
+def fx_rates() -> dict[str, FxRate]:
+    """The shipped rates by id (cached)."""
+    return load_fx()[0]
 
 
 @lru_cache(maxsize=1)
