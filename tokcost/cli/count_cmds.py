@@ -174,8 +174,12 @@ def fetch_command(
     from tokcost.tokenizers.assets import fetch
     from tokcost.tokenizers import tokenizer_names, tokenizer_spec
 
+    from tokcost.tokenizers.assets import asset_specs
+
     chosen = tokenizer_names() if all_ or not names else names
     assets = list(dict.fromkeys(tokenizer_spec(n).asset for n in chosen))
+    if all_ or not names:  # also the other pinned files (chat templates, price data)
+        assets += [a for a in asset_specs() if a not in assets]
     paths = fetch(assets, report=warn)
     for name, path in zip(assets, paths):
         typer.echo(f"{name}\t{path}")

@@ -143,8 +143,8 @@ def _print_cost(records: Any, opts: dict[str, Any], fmt: Format) -> None:
 @app.command("cost")
 @_cost_command
 def cost_command(
-    model: list[str] = typer.Option(..., "--model", "-m", help="Model id or alias; may repeat; `all` ranks "
-                                    "every model, cheapest first."),
+    model: list[str] = typer.Option(None, "--model", "-m", help="Model id or alias; may repeat; `all` ranks "
+                                    "every model, cheapest first (default: each request's body.model)."),
     epochs: int | None = typer.Option(
         None, "--epochs", min=1, help="Fine-tuning: price the training file's tokens x N epochs at the "
         "documents' training price (use with --field messages)."),
@@ -177,7 +177,8 @@ def cost_command(
 @app.command("check")
 @_cost_command
 def check_command(
-    model: str = typer.Option(..., "--model", "-m", help="Model id or alias."),
+    model: str | None = typer.Option(None, "--model", "-m", help="Model id or alias (default: the one model "
+                                     "the requests name in body.model)."),
     budget: str = typer.Option(..., "--budget", help="Budget for the whole job: 10, 10USD or '10 CNY' "
                                "(default currency: --currency, else the price's)."),
     fmt: Format = FormatOpt,

@@ -40,7 +40,7 @@ def parse_budget(budget: Money | Decimal | int | str) -> tuple[Decimal, str | No
     return value, cur
 
 
-def check(paths: Sequence[str] = (), *, model: str, budget: Money | Decimal | int | str,
+def check(paths: Sequence[str] = (), *, model: str | None = None, budget: Money | Decimal | int | str,
           currency: str | None = None, **options: Any) -> CheckResult:
     """Does the job fit the budget, and does every request fit the model's context window?
 
@@ -49,7 +49,15 @@ def check(paths: Sequence[str] = (), *, model: str, budget: Money | Decimal | in
     amount, budget_cur = parse_budget(budget)
     if currency and budget_cur and currency.upper() != budget_cur:
         raise UsageError(f"the budget is in {budget_cur} but --currency is {currency.upper()}")
-    if model.strip().lower() == "all" or "," in model:
+    if model is None:
+        from tokcost.pricing.jobs import declared_models
+
+        named = declared_models(paths)
+        if len(named) != 1:
+            raise UsageError("check takes one model: give -m MODEL" + (
+                f" (the requests name {len(named)}: {', '.join(named)})" if named else ""))
+        model = named[0]
+    elif model.strip().lower() == "all" or "," in model:
         raise UsageError("check takes one model (-m MODEL)")
     records = cost(paths, models=[model], currency=currency or budget_cur, **options)
     if records.errors:

@@ -21,7 +21,7 @@ from decimal import ROUND_HALF_UP, Decimal
 from typing import TYPE_CHECKING, Any
 
 from tokcost.pricing.catalog import ModelRecord, default_fx, load_catalog
-from tokcost.pricing.jobs import Job, Request, build_job
+from tokcost.pricing.jobs import Job, Request, build_job, declared_models
 from tokcost.errors import TokcostError, UsageError
 from tokcost.pricing.money import CURRENCIES, Amount, FxRate, Money, parse_decimal, plain
 from tokcost.pricing.arithmetic import CostBreakdown, estimate_cost
@@ -149,12 +149,18 @@ def _as_of(value: date | str | None) -> date | None:
         raise UsageError(f"--as-of {value!r} is not a date; write YYYY-MM-DD") from None
 
 
+def model_names(models: Sequence[str] | str | None) -> list[str]:
+    return [n.strip() for m in ([models] if isinstance(models, str) else models or []) for n in m.split(",")
+            if n.strip()]
+
+
 def resolve_models(models: Sequence[str] | str) -> list[ModelRecord]:
     """Model ids or aliases (comma-separated allowed); `all` is every model. Unknown: did-you-mean."""
     catalog = load_catalog()
-    names = [n.strip() for m in ([models] if isinstance(models, str) else models) for n in m.split(",") if n.strip()]
+    names = model_names(models)
     if not names:
-        raise UsageError("name a model with -m MODEL (or -m all); `tokcost models` lists them")
+        raise UsageError("name a model with -m MODEL (or -m all), or give requests that name theirs "
+                         "(body.model); `tokcost models` lists them")
     found: list[ModelRecord] = []
     for name in names:
         found.extend(catalog.models if name.lower() == "all" else [catalog.get(name)])
@@ -178,39 +184,77 @@ def _given_job(input_tokens: int) -> Job:
     return Job([Request("--input-tokens", {"": input_tokens})], ("",), inputs=1)
 
 
-def _output(inp: Amount, output_tokens: int | None, ratio: Decimal | None) -> Amount:
+def _output(inp: Amount, output_tokens: int | None, ratio: Decimal | None, cap: int | None = None) -> Amount:
+    """Output tokens of one request: the option's figure (capped by the request's max_tokens), or,
+    with no option, the request's max_tokens as its worst case."""
     if ratio is not None:  # output = ceil(input x ratio), per request
-        return Amount(Decimal(math.ceil(inp.low * ratio)), Decimal(math.ceil(inp.high * ratio)))
-    return Amount.of(output_tokens or 0)
+        out = Amount(Decimal(math.ceil(inp.low * ratio)), Decimal(math.ceil(inp.high * ratio)))
+    elif output_tokens is not None or cap is None:
+        out = Amount.of(output_tokens or 0)
+    else:
+        return Amount.of(cap)
+    if cap is not None:
+        out = Amount(min(out.low, Decimal(cap)), min(out.high, Decimal(cap)))
+    return out
+
+
+@dataclass
+class _Counts:
+    reqs: list[RequestTokens]
+    central_in: int = 0
+    central_out: int = 0
+    band_low: int = 0
+    band_high: int = 0
+    notes: list[str] = dataclasses.field(default_factory=list)
+    capped: int = 0  # requests whose output is their max_tokens (worst case) or capped by it
 
 
 def _model_requests(model: ModelRecord, job: Job, given: bool, output_tokens: int | None,
-                    ratio: Decimal | None) -> tuple[list[RequestTokens], int, int, Band | None]:
-    """Per-request tokens for one model, its central input/output totals and, for an estimate, its band."""
-    openai = model.vendor in OPENAI_VENDORS
-    out: list[RequestTokens] = []
-    central_in = central_out = 0
-    band_low = band_high = 0
+                    ratio: Decimal | None) -> tuple[list[RequestTokens], int, int, Band | None, list[str]]:
+    """Per-request tokens for one model, its central input/output totals, for an estimate its band,
+    and notes on every part not counted exactly."""
+    from tokcost.pricing.framing import image_amount, prompt_tokens
     from tokcost.tokenizers import band_names
 
+    c = _Counts([])
     spread = tuple(n for n in job.tokenizers if n and n in band_names())
     for req in job.requests:
         if given:
             central = req.content[""]
             amount = Amount.of(central)
         elif model.count_kind == "exact":
-            central = req.tokens(model.tokenizer, openai)
+            central, notes = prompt_tokens(req, model, model.tokenizer)
+            c.notes += notes
             amount = Amount.of(central)
         else:
-            counts = [req.tokens(n, openai) for n in spread]
-            central = req.tokens(model.tokenizer, openai)
+            counts = [prompt_tokens(req, model, n)[0] for n in spread]
+            central, notes = prompt_tokens(req, model, model.tokenizer)
+            c.notes += notes
             amount = Amount(Decimal(min(counts)), Decimal(max(counts)))
-            band_low, band_high = band_low + min(counts), band_high + max(counts)
-        out.append(RequestTokens(req.label, amount, _output(amount, output_tokens, ratio), req.inputs))
-        central_in += central
-        central_out += int(_output(Amount.of(central), output_tokens, ratio).low)
-    band = Band(band_low, band_high, spread) if model.count_kind == "estimate" and not given else None
-    return out, central_in, central_out, band
+            c.band_low, c.band_high = c.band_low + min(counts), c.band_high + max(counts)
+        if req.images:
+            pics, notes = image_amount(req, model)
+            c.notes += notes
+            amount = amount + pics
+            central += int(pics.high)
+        cap = req.max_output
+        c.capped += cap is not None
+        c.reqs.append(RequestTokens(req.label, amount, _output(amount, output_tokens, ratio, cap), req.inputs))
+        c.central_in += central
+        c.central_out += int(_output(Amount.of(central), output_tokens, ratio, cap).high)
+    if c.capped:
+        how = ("the output option, capped at each request's max_tokens" if output_tokens is not None or ratio
+               is not None else "each request's max_tokens / max_completion_tokens (worst case)")
+        c.notes.append(f"output tokens: {how} ({c.capped} of {len(job.requests)} requests set one)")
+    band = Band(c.band_low, c.band_high, spread) if model.count_kind == "estimate" and not given else None
+    return c.reqs, c.central_in, c.central_out, band, _short_notes(c.notes)
+
+
+def _short_notes(notes: list[str], limit: int = 12) -> list[str]:
+    unique = list(dict.fromkeys(notes))
+    if len(unique) <= limit:
+        return unique
+    return [*unique[:limit], f"... and {len(unique) - limit} more notes like these"]
 
 
 # ---------------------------------------------------------------- pricing
@@ -255,14 +299,12 @@ def _combine(parts: list[CostBreakdown], main: CostBreakdown) -> CostBreakdown:
 
 
 def _record(model: ModelRecord, job: Job, given: bool, opts: dict[str, Any]) -> CostRecord:
-    reqs, central_in, central_out, band = _model_requests(model, job, given, opts["output_tokens"], opts["ratio"])
+    reqs, central_in, central_out, band, part_notes = _model_requests(model, job, given, opts["output_tokens"],
+                                                                      opts["ratio"])
     repeat = opts["requests"]
     breakdown = _price(model, reqs, repeat, cache_hit=opts["cache_hit"], as_of=opts["as_of"],
                        currency=opts["currency"], fx=opts["fx"])
-    notes = list(breakdown.notes)
-    if job.has_chat and model.vendor not in OPENAI_VENDORS and not given:
-        notes.append(f"chat inputs: {model.vendor_name}'s chat-format overhead is not published; "
-                     "content tokens only")
+    notes = list(breakdown.notes) + part_notes + _overridden(job, model)
     if band is not None:
         notes.append(f"estimate: no {model.display_name} tokenizer offline; band = min..max over "
                      f"{len(band.tokenizers)} tokenizers, central figure = {model.tokenizer}")
@@ -310,7 +352,11 @@ def cost(paths: Sequence[str] = (), *, models: Sequence[str] | str, text: str | 
     Inputs that cannot be read and models without a current price (prices="current") are listed
     in the result's `.errors`; the rest are still priced. `field` reads the inputs as datasets (one
     request per record, tokcost.datasets); `scheduler` counts them on a Dask cluster; `epochs` adds
-    each model's fine-tuning (training) cost for that many epochs (tokcost.pricing.training)."""
+    each model's fine-tuning (training) cost for that many epochs (tokcost.pricing.training).
+    Without `models`, each chat request is priced by the model its body names (body.model)."""
+    from_requests = not model_names(models) and input_tokens is None
+    if from_requests:
+        models = declared_models(paths)
     chosen = resolve_models(models)
     ranked = any(m.strip().lower() == "all" for m in ([models] if isinstance(models, str) else models))
     opts = _options(output_tokens, output_ratio, cache_hit, requests, currency, fx, as_of, prices)
@@ -331,21 +377,55 @@ def cost(paths: Sequence[str] = (), *, models: Sequence[str] | str, text: str | 
                           scheduler=scheduler)
     else:
         job = build_job(paths, text=text, tokenizers=_needed_tokenizers(chosen), encoding=encoding, jobs=jobs,
-                        per_input=per_input, cache=cache)
-    errors = job.errors + errors
+                        per_input=per_input, cache=cache, templates=_templates(chosen))
+    errors = job.errors + errors + _model_mismatch(job, chosen, from_requests)
     if not job.requests:
         return CostList([], errors or ["no input to price"])
     records: list[CostRecord] = []
     skipped: list[str] = []
     for m in chosen:
         try:
-            records.append(_with_training(_record(m, job, given, opts), m, job, epochs, opts))
+            own = _for_model(job, m, from_requests)
+            records.append(_with_training(_record(m, own, given, opts), m, own, epochs, opts))
         except TokcostError as exc:  # no price for this date, no output price, ...
             (skipped if ranked else errors).append(f"{m.id}: {exc}")
     if ranked:
         records.sort(key=lambda r: _rank_key(r, opts["fx"]))
     mixed = ranked and len({r.currency for r in records}) > 1
     return CostList(records, errors, opts["fx"] if mixed else None, skipped)
+
+
+def _for_model(job: Job, model: ModelRecord, own_only: bool) -> Job:
+    """With models taken from the requests, each model prices only the requests that name it."""
+    if not own_only:
+        return job
+    names = {model.id, *model.aliases}
+    mine = [r for r in job.requests if r.model is not None and r.model.strip().lower() in names]
+    return dataclasses.replace(job, requests=mine)
+
+
+def _model_mismatch(job: Job, chosen: Sequence[ModelRecord], from_requests: bool) -> list[str]:
+    if not from_requests:
+        return []
+    unnamed = [r.label for r in job.requests if r.model is None]
+    if not unnamed:
+        return []
+    return [f"{unnamed[0]}: names no model (body.model){f' (and {len(unnamed) - 1} more)' if len(unnamed) > 1 else ''}"
+            "; give -m MODEL to price every request with one model"]
+
+
+def _overridden(job: Job, model: ModelRecord) -> list[str]:
+    names = {model.id, *model.aliases}
+    other = sorted({r.model for r in job.requests if r.model is not None and r.model.strip().lower() not in names})
+    if not other:
+        return []
+    return [f"requests naming {', '.join(other)} (body.model) are priced as {model.id}, as -m says"]
+
+
+def _templates(models: Sequence[ModelRecord]) -> list[str]:
+    from tokcost.pricing.framing import template_name
+
+    return list(dict.fromkeys(t for m in models if (t := template_name(m)) is not None))
 
 
 def _options(output_tokens: int | None, output_ratio: Decimal | str | None, cache_hit: Decimal | str | int,

@@ -10,8 +10,11 @@ Chat tokens are counted per message value. For OpenAI models the chat format add
 overhead; the figures are those of OpenAI's cookbook "How to count tokens with tiktoken"
 (`num_tokens_from_messages`, for gpt-3.5-turbo-0613 and later, gpt-4, gpt-4o): every value of a
 message (role, name, content) is encoded, plus 3 tokens per message, +1 when a `name` is present,
-and +3 for the reply priming `<|start|>assistant<|message|>`. Other vendors do not publish their
-chat template's cost: their count is the content tokens only.
+and +3 for the reply priming `<|start|>assistant<|message|>`. Tool schemas (`tools`, legacy
+`functions`) are counted by OpenAI's cookbook rule (tokcost.pricing.tools), image parts by each
+vendor's image rule (tokcost.pricing.images), and open-weight vendors' requests by rendering their
+chat template (tokcost.pricing.templates). A request body's `model` and `max_tokens` /
+`max_completion_tokens` are kept: the model prices that request, the cap is its worst-case output.
 """
 from __future__ import annotations
 
@@ -26,6 +29,8 @@ from tokcost.counting.pool import WorkerDied
 from tokcost.errors import InputError
 from tokcost.counting.inputs import Input, expand
 from tokcost.counting.decoding import read_blocks
+from tokcost.pricing.images import ImagePart, image_part
+from tokcost.pricing.tools import ToolShape, tool_shape
 
 TOKENS_PER_MESSAGE = 3  # cookbook: <|start|>{role/name}\n{content}<|end|>\n
 TOKENS_PER_NAME = 1
@@ -44,6 +49,15 @@ class Request:
     meta: dict[str, int] = field(default_factory=dict)  # chat: tokens of the role and name values
     messages: int = 0
     names: int = 0
+    tool_lines: dict[str, int] = field(default_factory=dict)  # tokens of the tool rule's lines
+    tool_json: dict[str, int] = field(default_factory=dict)  # tokens of the tools as JSON text
+    tools: ToolShape | None = None
+    images: tuple[ImagePart, ...] = ()
+    max_output: int | None = None  # body.max_tokens / max_completion_tokens: the worst-case output
+    model: str | None = None  # body.model
+    templated: dict[str, int] = field(default_factory=dict)  # template name -> whole rendered request
+    template_notes: dict[str, str] = field(default_factory=dict)
+    approx: tuple[str, ...] = ()  # parts counted approximately, one line each
 
     def tokens(self, tokenizer: str, openai_format: bool = False) -> int:
         """Prompt tokens with `tokenizer`; chat requests add OpenAI's format overhead when asked."""
@@ -76,6 +90,13 @@ class ChatRequest:
     meta: list[str]
     messages: int
     names: int
+    raw: list[Any] = field(default_factory=list)  # the messages as sent (for chat templates)
+    raw_tools: list[Any] | None = None
+    tools: ToolShape | None = None
+    images: tuple[ImagePart, ...] = ()
+    max_output: int | None = None
+    model: str | None = None
+    approx: list[str] = field(default_factory=list)
 
 
 # ---------------------------------------------------------------- parsing
@@ -90,7 +111,10 @@ def _messages_of(obj: Any) -> list[Any] | None:
     return None
 
 
-def _content_texts(content: Any, where: str) -> list[str]:
+IMAGE_TYPES = ("image_url", "image", "input_image")
+
+
+def _content_texts(content: Any, where: str, images: list[ImagePart], base: Any = None) -> list[str]:
     if content is None:
         return []
     if isinstance(content, str):
@@ -103,32 +127,79 @@ def _content_texts(content: Any, where: str) -> list[str]:
             texts.append(part)
         elif isinstance(part, dict) and part.get("type") == "text" and isinstance(part.get("text"), str):
             texts.append(part["text"])
+        elif isinstance(part, dict) and part.get("type") in IMAGE_TYPES:
+            images.append(image_part(part, base))
         elif not isinstance(part, dict):
             raise ValueError(f"{where}: a content part must be an object")
-        # non-text parts (images, audio) carry no text tokens here
+        else:
+            raise ValueError(f"{where}: content part type {part.get('type')!r} cannot be counted "
+                             "(text and image_url parts can)")
     return texts
 
 
-def chat_request(messages: list[Any], label: str) -> ChatRequest:
-    """Raises ValueError naming the first bad message."""
+def _body(obj: Any) -> dict[str, Any]:
+    if isinstance(obj, dict) and isinstance(obj.get("body"), dict):
+        return obj["body"]
+    return obj if isinstance(obj, dict) else {}
+
+
+def _max_output(body: dict[str, Any]) -> int | None:
+    for key in ("max_completion_tokens", "max_tokens"):
+        value = body.get(key)
+        if value is None:
+            continue
+        if isinstance(value, bool) or not isinstance(value, int) or value < 0:
+            raise ValueError(f"body.{key} must be a whole number >= 0, not {value!r}")
+        return value
+    return None
+
+
+def chat_request(messages: list[Any], label: str, body: dict[str, Any] | None = None,
+                 base: Any = None) -> ChatRequest:
+    """Raises ValueError naming the first bad message (or the bad request field)."""
+    body = body or {}
     texts: list[str] = []
     meta: list[str] = []
+    images: list[ImagePart] = []
+    approx: list[str] = []
     names = 0
     for i, msg in enumerate(messages, 1):
         where = f"message {i}"
         if not isinstance(msg, dict) or not isinstance(msg.get("role"), str):
             raise ValueError(f"{where}: expected an object with a string role")
-        texts += _content_texts(msg.get("content"), where)
+        texts += _content_texts(msg.get("content"), where, images, base)
+        calls = _tool_call_texts(msg)
+        if calls:
+            texts += calls
+            approx.append(f"{where}: tool calls counted as their name and arguments text (OpenAI publishes "
+                          "no rule for their framing)")
         meta.append(msg["role"])
         if "name" in msg:
             if not isinstance(msg["name"], str):
                 raise ValueError(f"{where}: name must be a string")
             meta.append(msg["name"])
             names += 1
-    return ChatRequest(label, texts, meta, len(messages), names)
+    raw_tools = body.get("tools", body.get("functions"))
+    shape = tool_shape(raw_tools) if raw_tools else None
+    model = body.get("model")
+    if model is not None and not isinstance(model, str):
+        raise ValueError(f"body.model must be a string, not {model!r}")
+    return ChatRequest(label, texts, meta, len(messages), names, raw=messages, raw_tools=raw_tools or None,
+                       tools=shape, images=tuple(images), max_output=_max_output(body), model=model,
+                       approx=approx)
 
 
-def parse_json(text: str, label: str) -> list[ChatRequest] | None:
+def _tool_call_texts(msg: dict[str, Any]) -> list[str]:
+    calls = msg.get("tool_calls") or ([{"function": msg["function_call"]}] if msg.get("function_call") else [])
+    texts = []
+    for call in calls if isinstance(calls, list) else []:
+        fn = call.get("function") if isinstance(call, dict) else None
+        if isinstance(fn, dict):
+            texts += [str(fn.get("name", "")), str(fn.get("arguments", ""))]
+    return texts
+
+
+def parse_json(text: str, label: str, base: Any = None) -> list[ChatRequest] | None:
     """A chat `.json` file's one request; None if it is valid JSON but not chat-shaped.
 
     Raises InputError for text that is not JSON or a malformed message."""
@@ -140,12 +211,12 @@ def parse_json(text: str, label: str) -> list[ChatRequest] | None:
     if messages is None:
         return None
     try:
-        return [chat_request(messages, label)]
+        return [chat_request(messages, label, _body(obj), base)]
     except ValueError as exc:
         raise InputError(f"{label}: {exc}") from None
 
 
-def parse_jsonl(text: str, label: str) -> tuple[list[ChatRequest], list[str]] | None:
+def parse_jsonl(text: str, label: str, base: Any = None) -> tuple[list[ChatRequest], list[str]] | None:
     """A batch file's requests (one per non-blank line) and one error per bad line; None if no
     line is a chat request (the file is then plain text)."""
     requests: list[ChatRequest] = []
@@ -165,10 +236,34 @@ def parse_jsonl(text: str, label: str) -> tuple[list[ChatRequest], list[str]] | 
             continue
         custom = obj.get("custom_id") if isinstance(obj, dict) else None
         try:
-            requests.append(chat_request(messages, f"{where} ({custom})" if custom else where))
+            requests.append(chat_request(messages, f"{where} ({custom})" if custom else where, _body(obj), base))
         except ValueError as exc:
             errors.append(f"{where}: {exc}")
     return (requests, errors) if requests else None
+
+
+def declared_models(paths: Sequence[str]) -> list[str]:
+    """The `model` of every chat request in the .json/.jsonl inputs (read before counting, to know
+    which tokenizers to load); unreadable inputs are left for the real pass to report."""
+    items, _ = expand(list(paths))
+    found: list[str] = []
+    for item in items:
+        suffix = item.path.suffix.lower() if item.path is not None else ""
+        if suffix not in CHAT_SUFFIXES:
+            continue
+        try:
+            text = _read_text(item, None) or ""
+        except (InputError, OSError):
+            continue
+        lines = text.splitlines() if suffix == ".jsonl" else [text]
+        for line in lines:
+            try:
+                body = _body(json.loads(line))
+            except json.JSONDecodeError:
+                continue
+            if isinstance(body.get("model"), str):
+                found.append(body["model"])
+    return list(dict.fromkeys(found))
 
 
 # ---------------------------------------------------------------- counting
@@ -181,9 +276,20 @@ def _sum(engine: Engine, texts: Iterable[str]) -> dict[str, int]:
     return total.tokens
 
 
-def count_chat(engine: Engine, chat: ChatRequest) -> Request:
+def count_chat(engine: Engine, chat: ChatRequest, templates: Sequence[str] = ()) -> Request:
+    from tokcost.pricing.templates import count_templated
+
+    tools = chat.tools
+    templated: dict[str, int] = {}
+    notes: dict[str, str] = {}
+    for name in templates:
+        templated[name], notes[name] = count_templated(name, chat.raw, chat.raw_tools)
     return Request(chat.label, _sum(engine, chat.texts), chat=True, meta=_sum(engine, chat.meta),
-                   messages=chat.messages, names=chat.names)
+                   messages=chat.messages, names=chat.names,
+                   tool_lines=_sum(engine, tools.lines) if tools else {},
+                   tool_json=_sum(engine, [tools.json_text]) if tools else {}, tools=tools,
+                   images=chat.images, max_output=chat.max_output, model=chat.model,
+                   templated=templated, template_notes=notes, approx=tuple(chat.approx))
 
 
 def _read_text(item: Input, encoding: str | None) -> str | None:
@@ -192,8 +298,10 @@ def _read_text(item: Input, encoding: str | None) -> str | None:
 
 
 class _Builder:
-    def __init__(self, session: CountSession, encoding: str | None, per_input: bool) -> None:
+    def __init__(self, session: CountSession, encoding: str | None, per_input: bool,
+                 templates: Sequence[str] = ()) -> None:
         self.session, self.encoding, self.per_input = session, encoding, per_input
+        self.templates = tuple(templates)
         self.engine = session.engine
         self.job = Job([], session.names)
         self.plain: list[tuple[str, Counted]] = []
@@ -221,14 +329,14 @@ class _Builder:
         if text is None:
             return False
         if suffix == ".jsonl":
-            parsed = parse_jsonl(text, item.label)
+            parsed = parse_jsonl(text, item.label, item.path.parent if item.path else None)
             if parsed is None:
                 return False
             chats, errors = parsed
             self.job.errors.extend(errors)
         else:
             try:
-                chats = parse_json(text, item.label) or []
+                chats = parse_json(text, item.label, item.path.parent if item.path else None) or []
             except InputError as exc:
                 if item.walked:  # a folder's broken .json (say, with comments) is just text
                     return False
@@ -236,7 +344,7 @@ class _Builder:
                 return True
             if not chats:
                 return False
-        self.job.requests.extend(count_chat(self.engine, c) for c in chats)
+        self.job.requests.extend(count_chat(self.engine, c, self.templates) for c in chats)
         self.job.inputs += 1
         return True
 
@@ -259,14 +367,14 @@ def _joined(labels: Sequence[str]) -> str:
 
 def build_job(paths: Sequence[str], *, text: str | None, tokenizers: Sequence[str],
               encoding: str | None = None, jobs: int | None = None, per_input: bool = False,
-              cache: bool = True) -> Job:
+              cache: bool = True, templates: Sequence[str] = ()) -> Job:
     """Count every input once with every tokenizer in `tokenizers`, grouped into requests.
 
     Plain-text files come from the count cache when unchanged (chat files are parsed each time)."""
     items, bad_args = expand(list(paths))
     with CountSession(tokenizers, jobs=jobs, encoding=encoding, cache=cache,
                       size_hint=input_bytes(items, text)) as session:
-        builder = _Builder(session, encoding, per_input)
+        builder = _Builder(session, encoding, per_input, templates)
         builder.job.errors.extend(f"{arg}: {why}" for arg, why in bad_args)
         if text is not None:
             builder.add_text("<text>", session.count_text(text))
