@@ -65,7 +65,7 @@ def test_corrupted_cache_file_is_not_used(empty_cache, monkeypatch):
     spec.cached_path.parent.mkdir(parents=True)
     spec.cached_path.write_bytes(b"corrupted")
     monkeypatch.setattr(assets, "_from_installed", lambda s: None)
-    with pytest.raises(assets.AssetMissing, match="tokcost fetch j2"):
+    with pytest.raises(assets.AssetDamaged, match=f"had sha256 [0-9a-f]{{64}}, expected {spec.sha256}.*tokcost fetch j2"):
         assets.asset_path("j2")
     assert not spec.cached_path.exists()
 

@@ -121,7 +121,7 @@ def test_malformed_lines_reported(capsys, tmp_path):
     rec = json.loads(out)[0]
     assert rec["requests"] == 7 and rec["input_tokens"] == 7 * 9
     code, out, err = run(capsys, "check", str(batch), "-m", "gpt-4", "--budget", "10")
-    assert code == 2 and f"{batch}:7: not valid JSON" in err and out == ""
+    assert code == 2 and f"{batch}:7: not valid JSON" in err and out == "could not read 2 inputs; not checked\n"
 
 
 def test_not_chat_json_is_text(capsys, tmp_path):

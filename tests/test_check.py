@@ -71,7 +71,8 @@ def test_joined_inputs_vs_per_input(capsys, tmp_path):
 
 def test_missing_file_is_exit_2(capsys, tmp_path):
     code, out, err = run(capsys, str(tmp_path / "nope.md"), "-m", "gpt-4o", "--budget", "10")
-    assert code == 2 and out == "" and err.strip() == f"tokcost: {tmp_path / 'nope.md'}: no such file"
+    assert code == 2 and out == "could not read 1 input; not checked\n"
+    assert err.strip() == f"tokcost: {tmp_path / 'nope.md'}: no such file or folder"
 
 
 @pytest.mark.parametrize("args", [

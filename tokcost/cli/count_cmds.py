@@ -36,7 +36,10 @@ def _print_count(report, fmt: Format) -> None:
     rows = [_row(r, r["path"]) for r in data["files"]]
     total_rows = [_row(r, "TOTAL") for r in data["totals"]]
     if fmt is Format.csv:
-        print_csv(_COUNT_COLUMNS, rows + total_rows)
+        blank = [""] * (len(_COUNT_COLUMNS) - 1)
+        problems = [[e["path"], *blank, "error", e["error"]] for e in data["errors"]]
+        problems += [[s["path"], *blank, "skipped", s["reason"]] for s in data["skipped"]]
+        print_csv([*_COUNT_COLUMNS, "status", "reason"], [[*r, "ok", ""] for r in rows + total_rows] + problems)
         return
     if len(report.tokenizers) == 1:
         show_totals = len(data["files"]) > 1

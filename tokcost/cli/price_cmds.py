@@ -18,13 +18,13 @@ def _cost_options(
     paths: list[str] | None = PathsArg,
     text: str | None = typer.Option(None, "--text", help="Price this string as the input."),
     input_tokens: int | None = typer.Option(
-        None, "--input-tokens", min=0, help="Input tokens per request, as given (no counting; count_kind 'given')."),
+        None, "--input-tokens", min=0, max=10**15, help="Input tokens per request, as given (no counting; count_kind 'given')."),
     output_tokens: int | None = typer.Option(
-        None, "--output-tokens", min=0, help="Output tokens per request (default: 0 output tokens)."),
+        None, "--output-tokens", min=0, max=10**15, help="Output tokens per request (default: 0 output tokens)."),
     output_ratio: str | None = typer.Option(
         None, "--output-ratio", help="Output tokens = ceil(input tokens x R) per request (default: 0 output)."),
     cache_hit: str = typer.Option("0", "--cache-hit", help="Share of input tokens that are cache hits, 0..1."),
-    requests: int = typer.Option(1, "--requests", min=1, help="Repeat the whole job N times (default 1; with PATHs a request is the whole input unless --per-input)."),
+    requests: int = typer.Option(1, "--requests", min=1, max=10**9, help="Repeat the whole job N times (default 1; with PATHs a request is the whole input unless --per-input)."),
     per_input: bool = typer.Option(False, "--per-input", help="Each plain-text input is its own request."),
     currency: str | None = typer.Option(
         None, "--currency", help="CNY or USD (default: the currency the price is quoted in)."),
@@ -97,8 +97,8 @@ def _captions(records: Any, opts: dict[str, Any]) -> list[str]:
 def _print_cost(records: Any, opts: dict[str, Any], fmt: Format) -> None:
     from tokcost.pricing.cost import show_money
 
-    if fmt is Format.json:
-        print_json([r.to_json() for r in records])
+    if fmt is Format.json:  # every record says which inputs it leaves out
+        print_json([{**r.to_json(), "errors": records.errors, "skipped": records.skipped_inputs} for r in records])
         return
     if fmt is Format.csv:
         cols = ["model", "count_kind", "tokenizer", "requests", "input_tokens", "band_low", "band_high",
@@ -111,8 +111,11 @@ def _print_cost(records: Any, opts: dict[str, Any], fmt: Format) -> None:
                          r.band.low if r.band else None, r.band.high if r.band else None, r.output_tokens,
                          r.currency, b.input_cost.amount.format(), b.cache_hit_cost.amount.format(),
                          b.output_cost.amount.format(), b.total_cost.low, b.total_cost.high,
-                         j["price_source"], j["price_date"], b.tier])
-        print_csv(cols, rows)
+                         j["price_source"], j["price_date"], b.tier, "ok", ""])
+        blank = [""] * len(cols)
+        rows += [[*blank, "error", e] for e in records.errors]
+        rows += [[*blank, "skipped", s] for s in records.skipped_inputs]
+        print_csv([*cols, "status", "reason"], rows)
         return
     first = records[0]
     title = f"{first.requests:,} request{'s' if first.requests != 1 else ''}, {first.inputs} input" \
@@ -167,6 +170,8 @@ def cost_command(
         warn(f"not ranked: {line}")
     from tokcost.cli.dataset_render import warn_errors
 
+    for line in records.skipped_inputs:
+        warn(f"skipped {line}")
     warn_errors(records.errors)
     if records.errors or not records:
         raise typer.Exit(1)
@@ -193,12 +198,20 @@ def check_command(
     result = check(opts.pop("paths"), model=model, budget=budget, **opts)
     from tokcost.cli.dataset_render import warn_errors
 
-    warn_errors(result.errors)  # any malformed record: nothing is judged (fail closed)
+    for line in result.skipped:
+        warn(f"skipped {line}")
+    warn_errors(result.errors)  # an input not read or a malformed record: nothing is judged (fail closed)
     if result.errors:
+        if fmt is Format.json:
+            print_json({"ok": False, "checked": False, "failures": [], "summary": result.summary,
+                        "errors": result.errors, "skipped": result.skipped})
+        else:
+            typer.echo(result.summary)
         raise typer.Exit(2)
     if fmt is Format.json:
         assert result.record is not None and result.budget is not None
-        print_json({"ok": result.ok, "failures": result.failures, "summary": result.summary or None,
+        print_json({"ok": result.ok, "checked": True, "failures": result.failures, "summary": result.summary or None,
+                    "errors": [], "skipped": result.skipped,
                     "budget": result.budget.to_json(), "currency": result.budget.currency,
                     "cost": result.record.to_json()})
     else:

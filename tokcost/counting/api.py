@@ -79,6 +79,14 @@ def _records(label: str | None, counted: Counted) -> list[CountRecord]:
     return [CountRecord(label, name, n, s.chars, s.bytes, s.words, s.han) for name, n in counted.tokens.items()]
 
 
+def reason_of(exc: InputError, item: Input) -> str:
+    """An input error's message without the input's name in front (it is shown beside it)."""
+    message = str(exc)
+    for prefix in (item.label, str(item.path)):
+        message = message.removeprefix(f"{prefix}: ")
+    return message
+
+
 def _reject(report: CountReport, item: Input, reason: str) -> None:
     if item.walked:
         report.skipped.append({"path": item.label, "reason": reason})
@@ -91,8 +99,9 @@ def count(paths: Sequence[str] = (), *, text: str | None = None, tokenizers: Ite
           on_bytes: Callable[[int], None] | None = None) -> CountReport:
     """Count tokens in files/folders/globs (`-` is stdin) and/or a string, per tokenizer.
 
-    Bad inputs do not stop the others: they are listed in `errors` (named inputs) or `skipped`
-    (binary or empty files found while walking a folder). Counts of unchanged files come from the
+    Bad inputs do not stop the others: they are listed in `errors` (anything that could not be
+    read, named or found in a folder) or `skipped` (binary or empty files found while walking a
+    folder). An empty named file or stdin counts 0 tokens. Counts of unchanged files come from the
     count cache unless `cache` is False. `on_bytes(n)` hears of every n bytes read (progress).
     """
     names = resolve_tokenizers(tokenizers)
@@ -109,10 +118,12 @@ def count(paths: Sequence[str] = (), *, text: str | None = None, tokenizers: Ite
             try:
                 result = session.count_input(item)
             except InputError as exc:
-                report.errors.append({"path": item.label, "error": str(exc).removeprefix(f"{item.label}: ")})
+                report.errors.append({"path": item.label, "error": reason_of(exc, item)})
                 continue
             if isinstance(result, str):
                 _reject(report, item, result)
+            elif item.walked and not result.stats.chars:
+                report.skipped.append({"path": item.label, "reason": "empty"})
             else:
                 counted_inputs.append((item.label, result))
     for label, counted in counted_inputs:

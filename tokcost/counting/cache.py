@@ -46,6 +46,18 @@ def tokenizer_identity(name: str) -> str | None:
     return None
 
 
+_STATS = frozenset(vars(TextStats()))
+
+
+def _count(value: object) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool) and value >= 0
+
+
+def _valid_stats(stats: object) -> bool:
+    """A damaged entry (hand-edited, truncated, from a bug) must be ignored, never trusted or fatal."""
+    return isinstance(stats, dict) and set(stats) == _STATS and all(_count(v) for v in stats.values())
+
+
 class CountCache:
     def __init__(self, root: Path | None = None) -> None:
         override = os.environ.get("TOKCOST_COUNT_CACHE_DIR")
@@ -61,18 +73,18 @@ class CountCache:
     def _load(self, key: str) -> dict:
         try:
             data = json.loads(self._path(key).read_bytes())
-            if data.get("tokcost") == __version__ and isinstance(data.get("tokens"), dict):
-                TextStats(**data["stats"])
-                return data
-        except (OSError, ValueError, TypeError, AttributeError):
-            pass
+        except (OSError, ValueError, RecursionError):
+            return {}
+        if (isinstance(data, dict) and data.get("tokcost") == __version__ and isinstance(data.get("tokens"), dict)
+                and _valid_stats(data.get("stats"))):
+            return data
         return {}
 
     def get(self, key: str, identities: dict[str, str]) -> tuple[Counted | None, list[str]]:
         """Cached counts for the names whose identity is known, and the names still to count."""
         data = self._load(key)
         cached = data.get("tokens", {})
-        missing = [n for n, ident in identities.items() if not isinstance(cached.get(ident), int)]
+        missing = [n for n, ident in identities.items() if not _count(cached.get(ident))]
         if not data:
             return None, list(identities)
         found = Counted({n: cached[i] for n, i in identities.items() if n not in missing},

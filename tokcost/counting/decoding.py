@@ -23,13 +23,35 @@ _COMMON_HAN = set(
     "自会會那后後能对對着著事其里裡所去行过過家十用发發天如然作方成者多日都三小军軍二无無同么麼经經法当"
     "當起与與好看学學进進种種将將还還分此心前面又定见見只主没沒公从從"
 )
-_CONTROL_OK = {9, 10, 12, 13, 27}
+_CONTROL_OK = {9, 10, 11, 12, 13, 27}  # tab, newlines, vertical tab, form feed, escape
 
 
 @dataclass(frozen=True)
 class Sniffed:
     encoding: str | None  # None: binary
     reason: str = ""
+
+
+def _bomless_utf16(head: bytes) -> str | None:
+    """"utf-16-le"/"utf-16-be" when the bytes read as printable UTF-16 text with a NUL in every other
+    byte (Latin text without a byte-order mark), else None."""
+    pairs = len(head) // 2
+    if pairs < 2:
+        return None
+    for order, high, low in (("utf-16-le", head[1::2], head[0::2]), ("utf-16-be", head[0::2], head[1::2])):
+        if high.count(0) < 0.6 * pairs or low.count(0) > 0.05 * pairs:
+            continue
+        text = _decodes(head[: 2 * pairs], order, True)
+        if text and sum(c.isprintable() or c in "\t\n\r\f\v" for c in text) >= 0.95 * len(text):
+            return order
+    return None
+
+
+def _binary_reason(head: bytes) -> str:
+    order = _bomless_utf16(head)
+    if order:
+        return f"looks like UTF-16 without a byte-order mark (use --encoding {order})"
+    return "binary (NUL or control bytes)"
 
 
 def _looks_binary(head: bytes) -> bool:
@@ -57,7 +79,7 @@ def sniff(head: bytes, complete: bool) -> Sniffed:
         if head.startswith(bom):
             return Sniffed(encoding)
     if _looks_binary(head):
-        return Sniffed(None, "binary (NUL or control bytes)")
+        return Sniffed(None, _binary_reason(head))
     if _decodes(head, "utf-8", complete) is not None:
         return Sniffed("utf-8")
     candidates = {enc: t for enc in ("gb18030", "big5") if (t := _decodes(head, enc, complete)) is not None}
@@ -78,23 +100,40 @@ def _decoded_blocks(stream: BinaryIO, head: bytes, encoding: str, label: str,
         except UnicodeDecodeError as exc:
             raise InputError(f"{label}: not valid {encoding} near byte {offset + exc.start} "
                              "(use --encoding to say what it is)") from None
+        except UnicodeError as exc:  # utf-16/utf-32 without a byte-order mark
+            raise InputError(f"{label}: {exc} (use --encoding {encoding}-le or {encoding}-be)") from None
         if text:
             yield text
         if not data:
             return
         offset += len(data)
-        data = stream.read(BLOCK_BYTES)
+        data = _read(stream, label)
+
+
+def _read(stream: BinaryIO, label: str, size: int = BLOCK_BYTES) -> bytes:
+    try:
+        return stream.read(size)
+    except OSError as exc:
+        stream.close()
+        raise InputError(f"{label}: cannot read ({exc.strerror or exc})") from None
 
 
 def _open(path: Path) -> BinaryIO:
     try:
         return path.open("rb")
     except FileNotFoundError:
-        raise InputError(f"{path}: no such file") from None
+        raise InputError(f"{path}: no such file or folder") from None
     except IsADirectoryError:
         raise InputError(f"{path}: is a directory") from None
     except OSError as exc:
         raise InputError(f"{path}: cannot read ({exc.strerror or exc})") from None
+
+
+def _stdin() -> BinaryIO:
+    stream = getattr(sys.stdin, "buffer", None)
+    if stream is None:
+        raise InputError("<stdin>: standard input is closed")
+    return stream
 
 
 def read_blocks(path: Path | None, encoding: str | None = None,
@@ -104,13 +143,9 @@ def read_blocks(path: Path | None, encoding: str | None = None,
     `on_bytes(n)` is told of every n bytes read, for progress bars.
     Raises InputError for a missing or unreadable file; a binary one comes back with encoding None.
     """
-    stream = sys.stdin.buffer if path is None else _open(path)
+    stream = _stdin() if path is None else _open(path)
     label = "<stdin>" if path is None else str(path)
-    try:
-        head = stream.read(_SNIFF_BYTES)
-    except OSError as exc:
-        stream.close()
-        raise InputError(f"{label}: cannot read ({exc.strerror or exc})") from None
+    head = _read(stream, label, _SNIFF_BYTES)
     complete = len(head) < _SNIFF_BYTES
     sniffed = Sniffed(check_codec(encoding)) if encoding else sniff(head, complete)
     if sniffed.encoding is None:
@@ -129,7 +164,11 @@ def _closing(stream: BinaryIO, blocks: Iterator[str], close: bool) -> Iterator[s
 
 
 def check_codec(encoding: str) -> str:
+    """The codec's name; a UsageError for unknown codecs and for bytes-to-bytes ones (base64, zlib...)."""
     try:
-        return codecs.lookup(encoding).name
+        info = codecs.lookup(encoding)
     except LookupError:
         raise UsageError(f"unknown encoding {encoding!r} (try utf-8, utf-16, gb18030, big5)") from None
+    if not getattr(info, "_is_text_encoding", True) or info.name == "undefined":
+        raise UsageError(f"--encoding {encoding!r} is not a text encoding (try utf-8, utf-16, gb18030, big5)")
+    return info.name

@@ -20,17 +20,39 @@ class Input:
     walked: bool = False
 
 
-def _walk(root: Path) -> Iterator[Input]:
-    for folder, dirs, files in os.walk(root):
+def _is_dir(path: Path) -> bool:
+    """Like Path.is_dir, but False (not a traceback) when the path cannot even be looked at: it is
+    then read as a file, which reports why it cannot be."""
+    try:
+        return path.is_dir()
+    except OSError:
+        return False
+
+
+def _listable(path: Path) -> bool:
+    """A regular file, or one we cannot stat: reading it reports why (vanished, permission denied)."""
+    try:
+        return path.is_file() or not path.exists()
+    except OSError:
+        return True
+
+
+def _walk(root: Path, errors: list[tuple[str, str]]) -> Iterator[Input]:
+    """Every file under `root`; a folder that cannot be listed is an error, never silently skipped."""
+    def unreadable(exc: OSError) -> None:
+        errors.append((exc.filename or str(root), f"cannot list this folder ({exc.strerror or exc})"))
+
+    for folder, dirs, files in os.walk(root, onerror=unreadable):
         dirs[:] = sorted(d for d in dirs if d not in _VCS_DIRS)
         for name in sorted(files):
             path = Path(folder) / name
-            if path.is_file():
+            if _listable(path):
                 yield Input(str(path), path, walked=True)
 
 
 def expand(args: list[str]) -> tuple[list[Input], list[tuple[str, str]]]:
-    """Inputs in argument order, and (argument, error) for arguments that name nothing."""
+    """Inputs in argument order, and (argument, error) for arguments that name nothing or
+    folders that could not be read."""
     found: list[Input] = []
     errors: list[tuple[str, str]] = []
     for arg in args:
@@ -38,14 +60,14 @@ def expand(args: list[str]) -> tuple[list[Input], list[tuple[str, str]]]:
             found.append(Input("<stdin>", None))
             continue
         path = Path(arg)
-        if path.is_dir():
-            found.extend(_walk(path))
-        elif path.exists() or not (_GLOB_CHARS & set(arg)):
-            found.append(Input(arg, path))  # a missing file is reported when it is read
+        if _is_dir(path):
+            found.extend(_walk(path, errors))
+        elif os.path.lexists(arg) or not (_GLOB_CHARS & set(arg)):
+            found.append(Input(arg, path))  # a missing or unreadable file is reported when it is read
         else:
             matches = sorted(glob.glob(arg, recursive=True))
             if not matches:
                 errors.append((arg, "no file matches this pattern"))
             for match in matches:
-                found.extend(_walk(Path(match)) if Path(match).is_dir() else [Input(match, Path(match))])
+                found.extend(_walk(Path(match), errors) if _is_dir(Path(match)) else [Input(match, Path(match))])
     return found, errors

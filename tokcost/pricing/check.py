@@ -6,7 +6,7 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
 
-from tokcost.pricing.cost import CostRecord, cost, show, show_money
+from tokcost.pricing.cost import CostRecord, bounded, cost, short, show, show_money
 from tokcost.errors import UsageError
 from tokcost.pricing.money import CURRENCIES, Money, parse_decimal, plain
 
@@ -19,7 +19,11 @@ class CheckResult:
     budget: Money | None = None
     errors: list[str] = field(default_factory=list)  # input/usage problems: nothing was checked
     summary: str = ""
+    skipped: list[str] = field(default_factory=list)  # binary/empty files found in a folder walk
 
+
+
+MAX_BUDGET = Decimal(10**12)  # a trillion in either currency: larger is a typo, and would not print
 
 
 def parse_budget(budget: Money | Decimal | int | str) -> tuple[Decimal, str | None]:
@@ -27,17 +31,17 @@ def parse_budget(budget: Money | Decimal | int | str) -> tuple[Decimal, str | No
     if isinstance(budget, Money):
         return budget.high, budget.currency
     if isinstance(budget, (Decimal, int)) and not isinstance(budget, bool):
-        return Decimal(budget), None
+        return bounded(Decimal(budget), "budget", MAX_BUDGET, shown=short(str(budget))), None
     text = str(budget).strip().upper()
     cur = next((c for c in CURRENCIES if text.endswith(c)), None)
     number = text.removesuffix(cur).strip() if cur else text
     try:
         value = parse_decimal(number)
     except ValueError:
-        raise UsageError(f"budget {budget!r} is not an amount; write 10, 10USD or '10 CNY'") from None
+        raise UsageError(f"budget {short(str(budget))!r} is not an amount; write 10, 10USD or '10 CNY'") from None
     if value < 0:
-        raise UsageError(f"budget {budget!r} is negative")
-    return value, cur
+        raise UsageError(f"budget {short(str(budget))!r} is negative")
+    return bounded(value, "budget", MAX_BUDGET, shown=repr(short(str(budget)))), cur
 
 
 def check(paths: Sequence[str] = (), *, model: str | None = None, budget: Money | Decimal | int | str,
@@ -60,9 +64,13 @@ def check(paths: Sequence[str] = (), *, model: str | None = None, budget: Money 
     elif model.strip().lower() == "all" or "," in model:
         raise UsageError("check takes one model (-m MODEL)")
     records = cost(paths, models=[model], currency=currency or budget_cur, **options)
-    if records.errors:
-        return CheckResult(False, [], None, errors=records.errors)
-    return judge(records[0], Money.of(amount, budget_cur or records[0].currency))
+    if records.errors:  # fail closed: an input that could not be read is never "ok"
+        n = records.unread
+        why = f"could not read {n} input{'s' if n != 1 else ''}; not checked" if n else "not checked"
+        return CheckResult(False, [], None, errors=records.errors, summary=why, skipped=records.skipped_inputs)
+    result = judge(records[0], Money.of(amount, budget_cur or records[0].currency))
+    result.skipped = records.skipped_inputs
+    return result
 
 
 def judge(record: CostRecord, budget: Money) -> CheckResult:

@@ -109,30 +109,64 @@ class CostList(list[CostRecord]):
     """The priced models, plus one line per input or model that could not be priced."""
 
     def __init__(self, records: Sequence[CostRecord] = (), errors: Sequence[str] = (),
-                 ranked_with: FxRate | None = None, skipped: Sequence[str] = ()) -> None:
+                 ranked_with: FxRate | None = None, skipped: Sequence[str] = (), unread: int = 0,
+                 skipped_inputs: Sequence[str] = ()) -> None:
         super().__init__(records)
         self.errors: list[str] = list(errors)
         self.skipped: list[str] = list(skipped)  # with `all`: models that cannot price this job
         self.ranked_with = ranked_with  # the rate used to compare currencies when ranking
+        self.unread = unread  # how many of `errors` are inputs that could not be read or parsed
+        self.skipped_inputs: list[str] = list(skipped_inputs)  # binary/empty files found in a folder walk
 
 
 # ---------------------------------------------------------------- options
 
-def _decimal(value: Decimal | int | str | None, what: str) -> Decimal | None:
-    if value is None or isinstance(value, Decimal):
-        return value
+MAX_PLACES = 12  # decimal places accepted in an option (a millionth of a cent is already far below billing)
+MAX_TOKENS = 10**15  # per request, given on the command line
+MAX_REQUESTS = 10**9
+
+
+def _decimal(value: Decimal | int | str | None, what: str, most: Decimal | None = None) -> Decimal | None:
+    """An option's exact decimal, range-checked: at most `most`, at most MAX_PLACES decimal places."""
+    if value is None:
+        return None
     if isinstance(value, (float, bool)):
         raise UsageError(f"{what} must be an exact decimal (a string or Decimal), not {value!r}")
     try:
-        return parse_decimal(str(value))
-    except ValueError as exc:
-        raise UsageError(f"{what}: {exc}") from None
+        number = value if isinstance(value, Decimal) else parse_decimal(str(value))
+    except ValueError:
+        raise UsageError(f"{what}: {short(str(value))} is not a decimal number") from None
+    return bounded(number, what, most, shown=short(str(value)))
+
+
+def short(text: str, width: int = 24) -> str:
+    """A user's number echoed back in a message, cut if it is absurdly long."""
+    return text if len(text) <= width else f"{text[:width]}… ({len(text):,} characters)"
+
+
+def bounded(number: Decimal, what: str, most: Decimal | None, shown: str) -> Decimal:
+    if not number.is_finite():
+        raise UsageError(f"{what} {shown} is not a finite number")
+    if most is not None and number.copy_abs() > most:  # copy_abs/compare: no context, no overflow
+        raise UsageError(f"{what} {shown} is out of range: at most {most:,f}")
+    if _places(number) > MAX_PLACES:
+        raise UsageError(f"{what} {shown} has more than {MAX_PLACES} decimal places")
+    return number
+
+
+def _places(number: Decimal) -> int:
+    """Decimal places that matter (1.500 has 1), read from the digits: normalize() would over/underflow."""
+    sign, digits, exponent = number.as_tuple()
+    significant = "".join(map(str, digits)).rstrip("0")
+    if not significant:
+        return 0
+    return max(0, -(int(exponent) + len(digits) - len(significant)))
 
 
 def _fx(fx: FxRate | Decimal | str | None) -> FxRate:
     if isinstance(fx, FxRate):
         return fx
-    rate = _decimal(fx, "USD->CNY rate")
+    rate = _decimal(fx, "USD->CNY rate", Decimal(10**6))
     if rate is None:
         return default_fx()
     if rate <= 0:
@@ -179,8 +213,9 @@ def _needed_tokenizers(models: Sequence[ModelRecord]) -> list[str]:
 
 
 def _given_job(input_tokens: int) -> Job:
-    if isinstance(input_tokens, bool) or not isinstance(input_tokens, int) or input_tokens < 0:
-        raise UsageError(f"input tokens must be a whole number >= 0, not {input_tokens!r}")
+    if isinstance(input_tokens, bool) or not isinstance(input_tokens, int) or not 0 <= input_tokens <= MAX_TOKENS:
+        raise UsageError(f"--input-tokens must be a whole number from 0 to {MAX_TOKENS:,}, not "
+                         f"{short(repr(input_tokens))}")
     return Job([Request("--input-tokens", {"": input_tokens})], ("",), inputs=1)
 
 
@@ -378,9 +413,10 @@ def cost(paths: Sequence[str] = (), *, models: Sequence[str] | str, text: str | 
     else:
         job = build_job(paths, text=text, tokenizers=_needed_tokenizers(chosen), encoding=encoding, jobs=jobs,
                         per_input=per_input, cache=cache, templates=_templates(chosen))
+    unread, skipped_inputs = len(job.errors), job.skipped
     errors = job.errors + errors + _model_mismatch(job, chosen, from_requests)
     if not job.requests:
-        return CostList([], errors or ["no input to price"])
+        return CostList([], errors or ["no input to price"], unread=unread, skipped_inputs=skipped_inputs)
     records: list[CostRecord] = []
     skipped: list[str] = []
     for m in chosen:
@@ -392,7 +428,7 @@ def cost(paths: Sequence[str] = (), *, models: Sequence[str] | str, text: str | 
     if ranked:
         records.sort(key=lambda r: _rank_key(r, opts["fx"]))
     mixed = ranked and len({r.currency for r in records}) > 1
-    return CostList(records, errors, opts["fx"] if mixed else None, skipped)
+    return CostList(records, errors, opts["fx"] if mixed else None, skipped, unread, skipped_inputs)
 
 
 def _for_model(job: Job, model: ModelRecord, own_only: bool) -> Job:
@@ -431,18 +467,19 @@ def _templates(models: Sequence[ModelRecord]) -> list[str]:
 def _options(output_tokens: int | None, output_ratio: Decimal | str | None, cache_hit: Decimal | str | int,
              requests: int, currency: str | None, fx: FxRate | Decimal | str | None, as_of: date | str | None,
              prices: str) -> dict[str, Any]:
-    ratio = _decimal(output_ratio, "output ratio")
+    ratio = _decimal(output_ratio, "output ratio", Decimal(10**6))
     if output_tokens is not None and ratio is not None:
         raise UsageError("give --output-tokens or --output-ratio, not both")
-    if output_tokens is not None and (isinstance(output_tokens, bool) or output_tokens < 0):
-        raise UsageError(f"output tokens must be a whole number >= 0, not {output_tokens!r}")
+    if output_tokens is not None and (isinstance(output_tokens, bool) or not 0 <= output_tokens <= MAX_TOKENS):
+        raise UsageError(f"--output-tokens must be a whole number from 0 to {MAX_TOKENS:,}, not "
+                         f"{short(repr(output_tokens))}")
     if ratio is not None and ratio < 0:
         raise UsageError("the output ratio cannot be negative")
     hit = _decimal(cache_hit, "cache-hit ratio") or Decimal(0)
     if not 0 <= hit <= 1:
         raise UsageError(f"the cache-hit ratio must be between 0 and 1, not {hit}")
-    if isinstance(requests, bool) or not isinstance(requests, int) or requests < 1:
-        raise UsageError(f"requests must be a whole number >= 1, not {requests!r}")
+    if isinstance(requests, bool) or not isinstance(requests, int) or not 1 <= requests <= MAX_REQUESTS:
+        raise UsageError(f"--requests must be a whole number from 1 to {MAX_REQUESTS:,}, not {short(repr(requests))}")
     if currency is not None and currency.upper() not in CURRENCIES:
         raise UsageError(f"unknown currency {currency!r}; use one of {', '.join(sorted(CURRENCIES))}")
     if prices not in PRICE_MODES:

@@ -29,6 +29,7 @@ from tokcost.counting.pool import WorkerDied
 from tokcost.errors import InputError
 from tokcost.counting.inputs import Input, expand
 from tokcost.counting.decoding import read_blocks
+from tokcost.counting.api import reason_of
 from tokcost.pricing.images import ImagePart, image_part
 from tokcost.pricing.tools import ToolShape, tool_shape
 
@@ -199,14 +200,60 @@ def _tool_call_texts(msg: dict[str, Any]) -> list[str]:
     return texts
 
 
+MAX_NUMBER_DIGITS = 100  # a longer number in a chat file is an attack or a mistake, never a message
+
+
+class BadJSON(ValueError):
+    """Text that is not JSON, or JSON nested too deeply or with a huge number: `reason`, at `line`."""
+
+    def __init__(self, reason: str, line: int | None = None) -> None:
+        super().__init__(reason)
+        self.reason, self.line = reason, line
+
+    def where(self, label: str) -> str:
+        return f"{label}:{self.line}: {self.reason}" if self.line else f"{label}: {self.reason}"
+
+
+class _TooLong(ValueError):
+    pass
+
+
+def _bounded_number(text: str) -> int | float:
+    if len(text) > MAX_NUMBER_DIGITS:
+        raise _TooLong(f"a number with {len(text):,} digits (the limit is {MAX_NUMBER_DIGITS})")
+    return float(text) if any(c in text for c in ".eE") else int(text)
+
+
+def load_json(text: str) -> Any:
+    """json.loads with bounded number size and nesting (the interpreter's recursion limit, ~1000
+    levels, which the C parser checks); anything else raises BadJSON."""
+    try:
+        return json.loads(text, parse_int=_bounded_number, parse_float=_bounded_number)
+    except json.JSONDecodeError as exc:
+        raise BadJSON(f"not valid JSON ({exc.msg})", exc.lineno) from None
+    except _TooLong as exc:
+        raise BadJSON(f"not accepted: {exc}") from None
+    except RecursionError:
+        raise BadJSON("not accepted: nested more deeply than about 1,000 levels") from None
+
+
+def split_lines(text: str) -> list[str]:
+    """JSONL lines: split on \\n only (a \\r before it goes too). Not str.splitlines(), which also
+    splits on U+2028, U+2029, U+0085 and other characters that JSON strings may hold raw."""
+    lines = text.split("\n")
+    if lines and lines[-1] == "":
+        lines.pop()
+    return [line.removesuffix("\r") for line in lines]
+
+
 def parse_json(text: str, label: str, base: Any = None) -> list[ChatRequest] | None:
     """A chat `.json` file's one request; None if it is valid JSON but not chat-shaped.
 
-    Raises InputError for text that is not JSON or a malformed message."""
+    Raises InputError for text that is not JSON (or too deep, or with a huge number) or a malformed message."""
     try:
-        obj = json.loads(text)
-    except json.JSONDecodeError as exc:
-        raise InputError(f"{label}:{exc.lineno}: not valid JSON ({exc.msg})") from None
+        obj = load_json(text)
+    except BadJSON as exc:
+        raise InputError(exc.where(label)) from None
     messages = _messages_of(obj)
     if messages is None:
         return None
@@ -221,14 +268,14 @@ def parse_jsonl(text: str, label: str, base: Any = None) -> tuple[list[ChatReque
     line is a chat request (the file is then plain text)."""
     requests: list[ChatRequest] = []
     errors: list[str] = []
-    for n, line in enumerate(text.splitlines(), 1):
+    for n, line in enumerate(split_lines(text), 1):
         if not line.strip():
             continue
         where = f"{label}:{n}"
         try:
-            obj = json.loads(line)
-        except json.JSONDecodeError as exc:
-            errors.append(f"{where}: not valid JSON ({exc.msg})")
+            obj = load_json(line)
+        except BadJSON as exc:
+            errors.append(f"{where}: {exc.reason}")
             continue
         messages = _messages_of(obj)
         if messages is None:
@@ -255,11 +302,11 @@ def declared_models(paths: Sequence[str]) -> list[str]:
             text = _read_text(item, None) or ""
         except (InputError, OSError):
             continue
-        lines = text.splitlines() if suffix == ".jsonl" else [text]
+        lines = split_lines(text) if suffix == ".jsonl" else [text]
         for line in lines:
             try:
-                body = _body(json.loads(line))
-            except json.JSONDecodeError:
+                body = _body(load_json(line))
+            except BadJSON:
                 continue
             if isinstance(body.get("model"), str):
                 found.append(body["model"])
@@ -320,6 +367,8 @@ class _Builder:
         result = self.session.count_input(item)
         if isinstance(result, str):
             self.fail(item, result)
+        elif item.walked and not result.stats.chars:
+            self.fail(item, "empty")  # a folder walk lists empty files as skipped, as `count` does
         else:
             self.add_text(item.label, result)
 
@@ -384,6 +433,5 @@ def build_job(paths: Sequence[str], *, text: str | None, tokenizers: Sequence[st
             except WorkerDied as exc:
                 raise exc if str(exc).startswith(item.label) else WorkerDied(f"{item.label}: {exc}") from None
             except InputError as exc:
-                message = str(exc)
-                builder.job.errors.append(message if message.startswith(item.label) else f"{item.label}: {message}")
+                builder.job.errors.append(f"{item.label}: {reason_of(exc, item)}")
         return builder.finish()

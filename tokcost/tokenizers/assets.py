@@ -51,6 +51,14 @@ class AssetMissing(TokcostError):
         )
 
 
+class AssetDamaged(AssetMissing):
+    def __init__(self, spec: AssetSpec, digest: str) -> None:
+        TokcostError.__init__(
+            self, f"tokenizer file {spec.name!r} in the cache ({spec.cached_path}) had sha256 {digest}, expected "
+            f"{spec.sha256}: it was corrupted or changed, and has been removed; run `tokcost fetch {spec.name}` "
+            "to fetch it again")
+
+
 def _parse(name: str, raw: dict) -> AssetSpec:
     unknown = set(raw) - _KEYS
     missing = _REQUIRED - set(raw)
@@ -115,14 +123,17 @@ def asset_path(name: str) -> Path:
     """The verified local file for an asset, or AssetMissing saying how to fetch it."""
     spec = get_spec(name)
     path = spec.cached_path
+    damaged = None
     if path.is_file():
-        if sha256_of(path.read_bytes()) == spec.sha256:
+        digest = sha256_of(path.read_bytes())
+        if digest == spec.sha256:
             return path
-        path.unlink()  # corrupted or tampered with: fetch again rather than trust it
+        damaged = digest
+        path.unlink()  # corrupted or tampered with: never trusted, and `tokcost fetch` can replace it
     found = _from_installed(spec)
-    if found is None:
-        raise AssetMissing(spec)
-    return found
+    if found is not None:
+        return found
+    raise AssetDamaged(spec, damaged) if damaged else AssetMissing(spec)
 
 
 def is_cached(name: str) -> bool:

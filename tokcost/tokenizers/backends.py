@@ -186,15 +186,47 @@ class SentencePieceBackend(_Base):
         return [self.processor.id_to_piece(i) for i in ids]
 
 
+HUB_PROBE_SECONDS = 1.5
+
+
+class HubOffline(OSError):
+    """The hub cannot be reached and the model is not in the local HF cache."""
+
+
+def hub_reachable(timeout: float = HUB_PROBE_SECONDS) -> bool:
+    """One quick request to the Hugging Face hub (its endpoint and proxies as the hub client sees them).
+
+    Without it, an offline machine spends ~45 s in the hub client's retries before failing."""
+    import urllib.error
+    import urllib.request
+
+    if os.environ.get("HF_HUB_OFFLINE", "").lower() in ("1", "true", "yes", "on"):
+        return False
+    endpoint = os.environ.get("HF_ENDPOINT", "https://huggingface.co").rstrip("/")
+    try:
+        urllib.request.urlopen(urllib.request.Request(endpoint + "/api/whoami-v2", method="HEAD"), timeout=timeout)
+    except urllib.error.HTTPError:
+        return True  # it answered
+    except (OSError, ValueError):
+        return False
+    return True
+
+
 class TransformersBackend(_Base):
     """Any Hugging Face tokenizer by hub id (online, or from the local HF cache); no remote code."""
 
     def __init__(self, name: str, model_id: str) -> None:
+        online = hub_reachable()
+        if not online:
+            from huggingface_hub import try_to_load_from_cache
+
+            if not isinstance(try_to_load_from_cache(model_id, "tokenizer_config.json"), str):
+                raise HubOffline(f"the Hugging Face hub is unreachable (offline) and {model_id} is not in the HF cache")
         os.environ.setdefault("TRANSFORMERS_VERBOSITY", "error")  # no "PyTorch was not found" chatter
         from transformers import AutoTokenizer
 
         self.name, self.chunking = name, "whole"
-        self.tokenizer = AutoTokenizer.from_pretrained(model_id, trust_remote_code=False)
+        self.tokenizer = AutoTokenizer.from_pretrained(model_id, trust_remote_code=False, local_files_only=not online)
 
     def encode(self, text: str) -> list[int]:
         return self.tokenizer.encode(text, add_special_tokens=False, split_special_tokens=True)

@@ -12,10 +12,11 @@ from importlib import resources
 from pathlib import Path
 
 from tokcost.tokenizers.assets import AssetSpec, asset_path, get_spec, is_cached
-from tokcost.errors import DataError, TokcostError, UnknownName
+from tokcost.errors import DataError, TokcostError, UnknownName, UsageError
 from tokcost.tokenizers.backends import (
     Backend,
     HFTokenizersBackend,
+    HubOffline,
     SentencePieceBackend,
     TiktokenBackend,
     TransformersBackend,
@@ -83,9 +84,16 @@ def tokenizer_names() -> list[str]:
     return list(_specs())
 
 
+_FILE_SUFFIXES = (".json", ".model", ".tiktoken", ".txt", ".v1", ".v3")
+
+
 def tokenizer_spec(name: str) -> TokenizerSpec:
+    """A registered tokenizer's spec; a name that looks like a file path and is not one says so."""
     specs = _specs()
     if name not in specs:
+        if "/" in name or Path(name).suffix.lower() in _FILE_SUFFIXES:
+            raise UsageError(f"tokenizer file {name!r}: no such file (and no tokenizer has that name; "
+                             "`tokcost tokenizers` lists them)")
         raise UnknownName("tokenizer", name, specs, hint="`tokcost tokenizers` lists them")
     return specs[name]
 
@@ -159,6 +167,8 @@ def get_tokenizer(name: str) -> Backend:
     if name.startswith("hf:"):
         try:
             return TransformersBackend(name, name[3:])
+        except HubOffline as exc:
+            raise TokcostError(f"cannot load {name}: {exc}") from None
         except Exception as exc:  # transformers raises OSError/ValueError/HTTP errors
             first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
             raise TokcostError(f"cannot load {name}: {first} (needs the network or the HF cache)") from None
