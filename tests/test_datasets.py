@@ -216,7 +216,7 @@ def test_check_fails_closed_on_a_malformed_record(tmp_path: Path, capsys) -> Non
     assert code == 0 and out.startswith("ok:")
     bad = write_jsonl(tmp_path / "bad.jsonl", [{"messages": m} for m in MESSAGES], bad={5: '{"messages": 3}'})
     code, out, err = run(capsys, "check", str(bad), "--field", "messages", "-m", "gpt-3.5-turbo", "--budget", "1")
-    assert code == 2 and not out
+    assert code == 2 and out == "could not read 1 input; not checked\n"  # the verdict: never "ok"
     assert err.strip().splitlines() == [f"tokcost: {bad}: line 6: field 'messages' is int, not text or chat messages"]
 
 
