@@ -506,9 +506,6 @@ def test_concurrent_writers_share_one_cache(tmp_path):
 
 # ---------------------------------------------------------------- interrupts and dying workers (real processes)
 
-POOL_XFAIL = pytest.mark.xfail(strict=False, reason="pool by i12")
-
-
 @pytest.fixture(scope="module")
 def big_file() -> Iterator[Path]:
     """Text that takes claude-legacy's reference engine many seconds to count on two cores."""
@@ -575,7 +572,6 @@ def _assert_no_workers_left(workers: list[int]) -> None:
     assert not any(_alive(w) for w in workers), "worker processes outlived tokcost"
 
 
-@POOL_XFAIL
 @pytest.mark.parametrize("target", ["group", "main"])
 def test_ctrl_c_ends_a_parallel_count_with_130(big_file, tmp_path, target):
     cache = tmp_path / "counts"
@@ -591,7 +587,6 @@ def test_ctrl_c_ends_a_parallel_count_with_130(big_file, tmp_path, target):
     assert [p for p in cache.rglob("*") if p.is_file()] == []  # no partial cache entry
 
 
-@POOL_XFAIL
 def test_a_killed_worker_fails_the_count_naming_the_input(big_file, tmp_path):
     proc, workers = _start_counting(big_file, tmp_path / "counts")
     os.kill(workers[0], signal.SIGKILL)  # what the out-of-memory killer does
@@ -602,7 +597,6 @@ def test_a_killed_worker_fails_the_count_naming_the_input(big_file, tmp_path):
     _assert_no_workers_left(workers)
 
 
-@POOL_XFAIL
 def test_ctrl_c_with_one_job_exits_130(big_file, tmp_path):
     env = {**os.environ, "TOKCOST_COUNT_CACHE_DIR": str(tmp_path / "counts"), "TOKCOST_ENGINE": "reference"}
     proc = subprocess.Popen([sys.executable, "-m", "tokcost", "count", str(big_file), "-t", "claude-legacy", "-j", "1"],
