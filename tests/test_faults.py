@@ -607,3 +607,28 @@ def test_ctrl_c_with_one_job_exits_130(big_file, tmp_path):
     code, err = _finish(proc)
     assert code == 130 and "Traceback" not in err and len(err.strip().splitlines()) == 1, err
     assert [p for p in (tmp_path / "counts").rglob("*") if p.is_file()] == []
+
+
+# ---------------------------------------------------------------- hostile JSON in dataset files (--field)
+
+DEEP = "[" * 100_000 + "]" * 100_000
+HUGE = "9" * 5000
+
+
+@pytest.mark.parametrize(("name", "content", "bad"), [
+    ("d.jsonl", '{"text": "hi"}\n' + DEEP + '\n{"text": "hi", "n": ' + HUGE + '}\n{"text": "ok"}\n', [2, 3]),
+    ("d.json", DEEP, [1]),
+    ("n.json", '{"text": "hi", "n": ' + HUGE + "}", [1]),
+    ("a.json", '[{"text": "a"}, {"text": "b", "n": ' + HUGE + "}]", [2]),
+    ("deep-array.json", '[{"text": "a"}, ' + DEEP + "]", [2]),
+], ids=["jsonl", "deep-json", "huge-number-json", "huge-number-array", "deep-array"])
+def test_hostile_json_in_a_dataset_is_a_record_error(capsys, tmp_path, name, content, bad):
+    path = tmp_path / name
+    path.write_text(content)
+    code, out, err = cli(capsys, "count", str(path), "--field", "text", "-f", "json")
+    assert code == 1
+    lines = err.strip().splitlines()
+    assert len(lines) == len(bad) and all(str(path) in line for line in lines)
+    assert all(("nested" in line or "digits" in line) for line in lines), err
+    for n, line in zip(bad, lines):
+        assert f"{n}" in line

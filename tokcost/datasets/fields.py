@@ -6,11 +6,11 @@ Descending into a string that holds JSON (a CSV cell, a Parquet string column) p
 """
 from __future__ import annotations
 
-import json
 import re
 from dataclasses import dataclass
 from typing import Any
 
+from tokcost.counting import safejson
 from tokcost.errors import UsageError
 
 _SEGMENT = re.compile(r"([^.\[\]]+)((?:\[(?:\*|\d+)\])*)")
@@ -50,8 +50,8 @@ class FieldPath:
 def _step(value: Any, step: str | int | None, where: str) -> list[Any]:
     if isinstance(value, str) and value[:1] in ("{", "["):
         try:
-            value = json.loads(value)
-        except ValueError:
+            value = safejson.decoder().decode(value)
+        except (ValueError, RecursionError):  # not JSON after all (or hostile): the string itself
             pass
     if isinstance(step, str):
         if not isinstance(value, dict):

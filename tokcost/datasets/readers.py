@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from tokcost.counting import safejson
 from tokcost.errors import InputError, UsageError
 
 FORMATS = {".jsonl": "jsonl", ".ndjson": "jsonl", ".json": "json", ".csv": "csv", ".tsv": "tsv",
@@ -120,9 +121,11 @@ def _json_line(line: bytes, first: bool) -> Any:
     except UnicodeDecodeError as exc:
         return RecordError(f"not UTF-8 (byte {exc.start + 1} of the line)")
     try:
-        return json.loads(text)
+        return safejson.decoder().decode(text)
     except json.JSONDecodeError as exc:
         return RecordError(f"not valid JSON ({exc.msg}, column {exc.colno})")
+    except (ValueError, RecursionError) as exc:
+        return _hostile(exc)
 
 
 # ---------------------------------------------------------------- JSON
@@ -137,11 +140,21 @@ def _json(shard: Shard, column: str) -> Iterator[tuple[int, Any]]:
             return
         if not head.startswith("["):
             try:
-                yield 1, json.loads(head + stream.read())
+                yield 1, safejson.decoder().decode(head + stream.read())
             except json.JSONDecodeError as exc:
                 yield 1, RecordError(f"not valid JSON ({exc.msg}, line {exc.lineno})")
+            except (ValueError, RecursionError) as exc:
+                yield 1, _hostile(exc)
             return
         yield from _json_array(stream, head[1:])
+
+
+def _hostile(exc: BaseException, tail: str = "") -> RecordError:
+    """A record nested too deeply or with a huge number (tokcost.counting.safejson); anything else re-raised."""
+    bad = safejson.guarded(exc)
+    if bad is None:
+        raise exc
+    return RecordError(bad.reason + tail)
 
 
 def _skip_space(text: str) -> str:
@@ -149,7 +162,7 @@ def _skip_space(text: str) -> str:
 
 
 def _json_array(stream: io.TextIOBase, buffer: str) -> Iterator[tuple[int, Any]]:
-    decoder = json.JSONDecoder()
+    decoder = safejson.decoder()
     number, done, need_comma = 0, False, False
     while True:
         buffer = _skip_space(buffer)
@@ -170,7 +183,10 @@ def _json_array(stream: io.TextIOBase, buffer: str) -> Iterator[tuple[int, Any]]
             continue
         try:
             value, end = decoder.raw_decode(buffer)
-        except json.JSONDecodeError as exc:
+        except (RecursionError, ValueError) as exc:
+            if not isinstance(exc, json.JSONDecodeError):
+                yield number + 1, _hostile(exc, "; the rest of the array cannot be read")
+                return
             if not done:
                 more = stream.read(_JSON_BLOCK)
                 done = not more

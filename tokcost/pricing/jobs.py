@@ -18,7 +18,6 @@ chat template (tokcost.pricing.templates). A request body's `model` and `max_tok
 """
 from __future__ import annotations
 
-import json
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -30,6 +29,7 @@ from tokcost.errors import InputError
 from tokcost.counting.inputs import Input, expand
 from tokcost.counting.decoding import read_blocks
 from tokcost.counting.api import reason_of
+from tokcost.counting.safejson import BadJSON, load_json
 from tokcost.pricing.images import ImagePart, image_part
 from tokcost.pricing.tools import ToolShape, tool_shape
 
@@ -198,43 +198,6 @@ def _tool_call_texts(msg: dict[str, Any]) -> list[str]:
         if isinstance(fn, dict):
             texts += [str(fn.get("name", "")), str(fn.get("arguments", ""))]
     return texts
-
-
-MAX_NUMBER_DIGITS = 100  # a longer number in a chat file is an attack or a mistake, never a message
-
-
-class BadJSON(ValueError):
-    """Text that is not JSON, or JSON nested too deeply or with a huge number: `reason`, at `line`."""
-
-    def __init__(self, reason: str, line: int | None = None) -> None:
-        super().__init__(reason)
-        self.reason, self.line = reason, line
-
-    def where(self, label: str) -> str:
-        return f"{label}:{self.line}: {self.reason}" if self.line else f"{label}: {self.reason}"
-
-
-class _TooLong(ValueError):
-    pass
-
-
-def _bounded_number(text: str) -> int | float:
-    if len(text) > MAX_NUMBER_DIGITS:
-        raise _TooLong(f"a number with {len(text):,} digits (the limit is {MAX_NUMBER_DIGITS})")
-    return float(text) if any(c in text for c in ".eE") else int(text)
-
-
-def load_json(text: str) -> Any:
-    """json.loads with bounded number size and nesting (the interpreter's recursion limit, ~1000
-    levels, which the C parser checks); anything else raises BadJSON."""
-    try:
-        return json.loads(text, parse_int=_bounded_number, parse_float=_bounded_number)
-    except json.JSONDecodeError as exc:
-        raise BadJSON(f"not valid JSON ({exc.msg})", exc.lineno) from None
-    except _TooLong as exc:
-        raise BadJSON(f"not accepted: {exc}") from None
-    except RecursionError:
-        raise BadJSON("not accepted: nested more deeply than about 1,000 levels") from None
 
 
 def split_lines(text: str) -> list[str]:
