@@ -11,7 +11,7 @@ from tokcost.counting.inputs import Input
 from tokcost.counting.decoding import read_blocks
 from tokcost.counting.pool import WorkerDied
 from tokcost.errors import InputError
-from tokcost.tokenizers import fast, get_tokenizer
+from tokcost.tokenizers import fast, get_tokenizer, tokenizer_names, tokenizer_spec
 
 # A tokenizer that cannot be cut (J2: see tokenizers.toml) holds a whole input in memory, and its
 # library needs ~20-30 bytes of memory per byte of text on top: inputs larger than this are refused
@@ -89,7 +89,9 @@ class CountSession:
         return key, found, [n for n in names if n in missing or n not in self.identities]
 
     def _whole(self, names: Iterable[str]) -> list[str]:
-        return [n for n in names if get_tokenizer(n).chunking == "whole"]
+        """The tokenizers that count each input whole (read from the registry: loading them all
+        first would cost seconds before a too-large input is refused)."""
+        return [n for n in names if _chunking(n) == "whole"]
 
     def _count_fresh(self, item: Input, names: list[str]) -> Counted | str:
         whole = self._whole(names)
@@ -113,6 +115,10 @@ class CountSession:
 
     def __exit__(self, exc_type: type[BaseException] | None, *exc: object) -> None:
         self.engine.close(kill=exc_type is not None)
+
+
+def _chunking(name: str) -> str:
+    return tokenizer_spec(name).chunking if name in tokenizer_names() else get_tokenizer(name).chunking
 
 
 def _too_large(label: str, whole: list[str], size: str) -> str:

@@ -186,7 +186,7 @@ class SentencePieceBackend(_Base):
         return [self.processor.id_to_piece(i) for i in ids]
 
 
-HUB_PROBE_SECONDS = 1.5
+HUB_PROBE_SECONDS = 1.2
 
 
 class HubOffline(OSError):
