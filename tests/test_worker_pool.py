@@ -29,6 +29,15 @@ def big_text(tmp_path_factory) -> Path:
     return path
 
 
+@pytest.fixture(scope="module")
+def whole_text(tmp_path_factory) -> Path:
+    """~8 MB: under the size J2 (which counts inputs whole) accepts, several seconds for it."""
+    text = corpus_path("en-literature-brown").read_bytes()
+    path = tmp_path_factory.mktemp("pool") / "whole.txt"
+    path.write_bytes((text * (8_000_000 // len(text) + 1))[:8_000_000])
+    return path
+
+
 def _children(pid: int) -> list[int]:
     found = []
     for entry in Path("/proc").iterdir():
@@ -101,9 +110,9 @@ def test_ctrl_c_stops_a_parallel_count(big_text, tmp_path, target):
     assert not [p for p in (tmp_path / "counts").rglob("*") if p.is_file()], "a cache entry was written"
 
 
-def test_ctrl_c_stops_one_long_library_call(big_text, tmp_path):
+def test_ctrl_c_stops_one_long_library_call(whole_text, tmp_path):
     """J2 counts whole texts: one long sentencepiece call, run in a worker so that Ctrl-C is heard."""
-    proc, kids = _start(big_text, tmp_path / "counts", "j2", "-j", "1", workers=1)
+    proc, kids = _start(whole_text, tmp_path / "counts", "j2", "-j", "1", workers=1)
     os.kill(proc.pid, signal.SIGINT)
     code, err, _ = _finish(proc)
     assert (code, err) == (130, "tokcost: interrupted\n")
