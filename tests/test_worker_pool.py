@@ -5,6 +5,7 @@ kills a worker or sends SIGINT. The time bounds are hang bounds (a hang is forev
 """
 from __future__ import annotations
 
+import json
 import os
 import signal
 import subprocess
@@ -38,6 +39,22 @@ def whole_text(tmp_path_factory) -> Path:
     return path
 
 
+@pytest.fixture(scope="module")
+def big_dataset(big_text) -> Path:
+    """The same text as a JSONL dataset (`--field text`), counted by the dataset shard pool."""
+    lines = big_text.read_text("utf-8").split("\n")
+    path = big_text.with_name("big.jsonl")
+    with path.open("w", encoding="utf-8") as out:
+        for i in range(0, len(lines), 50):
+            out.write(json.dumps({"text": "\n".join(lines[i:i + 50])}) + "\n")
+    return path
+
+
+@pytest.fixture(params=["text", "dataset"])
+def big_input(request, big_text, big_dataset) -> tuple[Path, tuple[str, ...]]:
+    return (big_text, ()) if request.param == "text" else (big_dataset, ("--field", "text"))
+
+
 def _children(pid: int) -> list[int]:
     found = []
     for entry in Path("/proc").iterdir():
@@ -60,7 +77,8 @@ def _alive(pid: int) -> bool:
 
 
 def _start(path: Path, cache_dir: Path, tokenizer: str, *extra: str, workers: int = 2) -> tuple[subprocess.Popen, list[int]]:
-    env = {**os.environ, "TOKCOST_ENGINE": "reference", "TOKCOST_COUNT_CACHE_DIR": str(cache_dir)}
+    env = {**os.environ, "TOKCOST_ENGINE": "reference", "TOKCOST_COUNT_CACHE_DIR": str(cache_dir),
+           "TOKCOST_SHARD_BYTES": str(2 << 20)}  # a dataset in several shards
     proc = subprocess.Popen([sys.executable, "-m", "tokcost", "count", str(path), "-t", tokenizer, *extra],
                             env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, start_new_session=True)
     deadline = time.monotonic() + ENGINE_START_BOUND_S
@@ -85,20 +103,22 @@ def _finish(proc: subprocess.Popen) -> tuple[int, str, float]:
     return proc.returncode, err.decode(), time.monotonic() - started
 
 
-def test_a_killed_worker_fails_the_command_naming_the_input(big_text, tmp_path):
-    proc, kids = _start(big_text, tmp_path / "counts", "deepseek-v3", "-j", "2")
+def test_a_killed_worker_fails_the_command_naming_the_input(big_input, tmp_path):
+    path, extra = big_input
+    proc, kids = _start(path, tmp_path / "counts", "deepseek-v3", "-j", "2", *extra)
     os.kill(kids[0], signal.SIGKILL)
     code, err, _ = _finish(proc)
     assert code == 1
     assert err.count("\n") == 1 and "Traceback" not in err
-    assert err.startswith(f"tokcost: {big_text}: ") and "worker process died" in err
+    assert err.startswith(f"tokcost: {path}: ") and "worker process died" in err
     assert not any(_alive(k) for k in kids)
     assert not list((tmp_path / "counts").rglob("*.json"))
 
 
 @pytest.mark.parametrize("target", ["group", "main"])
-def test_ctrl_c_stops_a_parallel_count(big_text, tmp_path, target):
-    proc, kids = _start(big_text, tmp_path / "counts", "deepseek-v3", "-j", "2")
+def test_ctrl_c_stops_a_parallel_count(big_input, tmp_path, target):
+    path, extra = big_input
+    proc, kids = _start(path, tmp_path / "counts", "deepseek-v3", "-j", "2", *extra)
     if target == "group":  # what a terminal does
         os.killpg(proc.pid, signal.SIGINT)
     else:

@@ -23,8 +23,10 @@ from tokcost.errors import TokcostError
 class WorkerDied(TokcostError):
     """A worker process ended abruptly (a signal such as SIGKILL, or the out-of-memory killer)."""
 
-    def __init__(self, message: str = "a counting worker process died (killed, or out of memory)") -> None:
+    def __init__(self, message: str = "a counting worker process died (killed, or out of memory)",
+                 task: Any = None) -> None:
         super().__init__(message)
+        self.task = task
 
 
 def _start_worker(initializer: Callable[..., None] | None, initargs: tuple) -> None:
@@ -53,17 +55,23 @@ class WorkerPool:
             signal.pthread_sigmask(signal.SIG_SETMASK, blocked)
 
     def map(self, fn: Callable[[Any], Any], tasks: Iterable[Any], window: int) -> Iterator[Any]:
-        """`fn` over `tasks` in order, reading at most `window` tasks ahead. Raises WorkerDied."""
-        pending: collections.deque[Future] = collections.deque()
+        """`fn` over `tasks` in order, reading at most `window` tasks ahead.
+
+        Raises WorkerDied, with `task` set to the oldest task still in flight.
+        """
+        pending: collections.deque[tuple[Any, Future]] = collections.deque()
+        task = None
         try:
             for task in tasks:
-                pending.append(self._submit(fn, task))
+                pending.append((task, self._submit(fn, task)))
                 if len(pending) >= window:
-                    yield pending.popleft().result()
+                    task, future = pending.popleft()
+                    yield future.result()
             while pending:
-                yield pending.popleft().result()
+                task, future = pending.popleft()
+                yield future.result()
         except BrokenProcessPool:
-            raise WorkerDied() from None
+            raise WorkerDied(task=task) from None
 
     def close(self, kill: bool = False) -> None:
         """Wait for the workers to finish (or, `kill`, end them now: an interrupt or an error)."""

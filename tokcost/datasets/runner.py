@@ -4,11 +4,9 @@ Every runner yields each shard's result exactly once (order does not matter: mer
 """
 from __future__ import annotations
 
-import collections
-import os
 from collections.abc import Iterator, Sequence
-from concurrent.futures import Future, ProcessPoolExecutor
 
+from tokcost.counting.pool import WorkerDied, WorkerPool
 from tokcost.datasets.counting import ShardResult, count_shard, ensure_tokenizers
 from tokcost.datasets.fields import FieldPath
 from tokcost.datasets.readers import Shard
@@ -32,17 +30,21 @@ def run(shards: Sequence[Shard], path: FieldPath, names: tuple[str, ...], mode: 
 
 def _pool(shards: Sequence[Shard], path: FieldPath, names: tuple[str, ...], mode: str,
           workers: int) -> Iterator[ShardResult]:
-    """At most 2 x workers shards in flight, so results never pile up in memory."""
-    import multiprocessing
+    """At most 2 x workers shards in flight, so results never pile up in memory.
 
+    A worker that dies fails the run naming its shard's file; Ctrl-C kills the workers at once.
+    """
     ensure_tokenizers(names)  # loaded once here; forked workers inherit them
-    os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
-    method = "fork" if "fork" in multiprocessing.get_all_start_methods() else "spawn"
-    with ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context(method)) as pool:
-        pending: collections.deque[Future] = collections.deque()
-        for shard in shards:
-            pending.append(pool.submit(count_shard, shard, path, names, mode))
-            if len(pending) >= 2 * workers:
-                yield pending.popleft().result()
-        while pending:
-            yield pending.popleft().result()
+    pool, ok = WorkerPool(workers), False
+    try:
+        yield from pool.map(_count_task, ((s, path, names, mode) for s in shards), 2 * workers)
+        ok = True
+    except WorkerDied as exc:
+        where = f"{exc.task[0].path}: " if exc.task else ""
+        raise WorkerDied(f"{where}{exc}") from None
+    finally:
+        pool.close(kill=not ok)
+
+
+def _count_task(task: tuple[Shard, FieldPath, tuple[str, ...], str]) -> ShardResult:
+    return count_shard(*task)

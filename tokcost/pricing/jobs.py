@@ -394,7 +394,9 @@ def build_job(paths: Sequence[str], *, text: str | None, tokenizers: Sequence[st
             try:
                 builder.add_input(item)
             except WorkerDied as exc:
-                raise exc if str(exc).startswith(item.label) else WorkerDied(f"{item.label}: {exc}") from None
+                if not str(exc).startswith(item.label):
+                    raise WorkerDied(f"{item.label}: {exc}") from None
+                raise
             except InputError as exc:
                 builder.job.errors.append(f"{item.label}: {reason_of(exc, item)}")
         return builder.finish()
