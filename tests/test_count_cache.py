@@ -8,7 +8,7 @@ import sys
 
 import pytest
 
-from tokcost.counting import engine as counting
+from tokcost.counting import engine as counting, work
 from tokcost.counting.api import count
 
 TEXT = "Tokens cost money.\n给我一个合理解释北京大学。\n" * 50
@@ -26,7 +26,11 @@ def no_tokenizing(monkeypatch):
     def refuse(*args, **kwargs):
         raise AssertionError("tokenized although the count cache should have answered")
 
-    return lambda: monkeypatch.setattr(counting.Engine, "count_source", refuse)
+    def forbid() -> None:
+        monkeypatch.setattr(counting.Engine, "count_source", refuse)  # stdin, streamed inputs
+        monkeypatch.setattr(work, "count_tokens", refuse)  # files, read by the workers (here: in-process)
+
+    return forbid
 
 
 def test_second_run_does_no_tokenizing(cache_dir, no_tokenizing, tmp_path):
@@ -43,9 +47,8 @@ def test_only_the_new_tokenizer_is_counted(cache_dir, tmp_path, monkeypatch):
     path.write_text(TEXT, encoding="utf-8")
     count([str(path)], tokenizers=["o200k_base"])
     seen: list[tuple[str, ...]] = []
-    real = counting.Engine.count_source
-    monkeypatch.setattr(counting.Engine, "count_source",
-                        lambda self, opener, names=None: seen.append(tuple(names)) or real(self, opener, names))
+    real = work.count_tokens
+    monkeypatch.setattr(work, "count_tokens", lambda names, text, first: seen.append(names) or real(names, text, first))
     report = count([str(path)], tokenizers=["o200k_base", "qwen"])
     assert seen == [("qwen",)] and report.tokens("qwen") > 0
 
@@ -79,7 +82,7 @@ def test_no_cache_flag_neither_reads_nor_writes(tmp_path):
                           capture_output=True)
     assert proc.returncode == 0 and not root.exists()
     subprocess.run([sys.executable, "-m", "tokcost", "count", str(path)], env=env, capture_output=True)
-    assert len(list(root.rglob("*.json"))) == 1
+    assert len([p for p in root.rglob("*.json") if p.parent.name != "stat"]) == 1  # (stat: the stat index)
 
 
 def test_cost_and_check_reuse_the_count_cache(cache_dir, no_tokenizing, tmp_path):

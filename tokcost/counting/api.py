@@ -114,11 +114,9 @@ def count(paths: Sequence[str] = (), *, text: str | None = None, tokenizers: Ite
     with CountSession(names, jobs=jobs, encoding=encoding, cache=cache, on_bytes=on_bytes,
                       size_hint=input_bytes(items, text)) as session:
         counted_inputs = [("<text>", session.count_text(text))] if text is not None else []
-        for item in items:
-            try:
-                result = session.count_input(item)
-            except InputError as exc:
-                report.errors.append({"path": item.label, "error": reason_of(exc, item)})
+        for item, result in session.count_inputs(items):
+            if isinstance(result, InputError):
+                report.errors.append({"path": item.label, "error": reason_of(result, item)})
                 continue
             if isinstance(result, str):
                 _reject(report, item, result)

@@ -12,6 +12,7 @@ from tokcost.errors import InputError, UsageError
 
 BLOCK_BYTES = 1 << 20
 _SNIFF_BYTES = 64 * 1024
+SNIFF_BYTES = _SNIFF_BYTES  # the planner of byte ranges sniffs heads too
 _BOMS = (
     (codecs.BOM_UTF32_LE, "utf-32"), (codecs.BOM_UTF32_BE, "utf-32"),
     (codecs.BOM_UTF8, "utf-8-sig"), (codecs.BOM_UTF16_LE, "utf-16"), (codecs.BOM_UTF16_BE, "utf-16"),

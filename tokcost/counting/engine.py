@@ -107,14 +107,14 @@ class Engine:
         if not parallel and not (len(head) == 1 and len(head[0][0]) > LONG_CALL_CHARS):
             results: Iterable[Counted] = map(_count_task, itertools.chain(head, tasks))
         else:
-            results = self._get_pool().map(_count_task, itertools.chain(head, tasks), 2 * self.jobs)
+            results = self.pool().map(_count_task, itertools.chain(head, tasks), 2 * self.jobs)
         for part in results:
             total.add(part)
         return total
 
-    def _get_pool(self) -> WorkerPool:
+    def pool(self) -> WorkerPool:
+        """The worker processes, started on first use; each loads its tokenizers itself, in parallel."""
         if self._pool is None:
-            _ = self.groups  # load every tokenizer here first: forked workers inherit them ready to use
             self._pool = WorkerPool(self.jobs, _warm, (self.names,))
         return self._pool
 
@@ -133,4 +133,4 @@ class Engine:
 
 def _warm(names: tuple[str, ...]) -> None:
     for n in names:
-        get_tokenizer(n)
+        get_tokenizer(n).prepare()

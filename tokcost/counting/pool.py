@@ -36,6 +36,10 @@ def _start_worker(initializer: Callable[..., None] | None, initargs: tuple) -> N
         initializer(*initargs)
 
 
+def _nothing(_: object) -> None:
+    return None
+
+
 class WorkerPool:
     """`jobs` worker processes (forked where the platform can, so they inherit loaded tokenizers)."""
 
@@ -44,6 +48,10 @@ class WorkerPool:
         method = "fork" if "fork" in multiprocessing.get_all_start_methods() else "spawn"
         self._executor = ProcessPoolExecutor(jobs, mp_context=multiprocessing.get_context(method),
                                              initializer=_start_worker, initargs=(initializer, initargs))
+
+    def start(self) -> None:
+        """Start the workers now (they start on the first task otherwise)."""
+        self._submit(_nothing, None)
 
     def _submit(self, fn: Callable[..., Any], arg: Any) -> Future:
         # Forked workers start during a submit: block SIGINT meanwhile so that a child never runs

@@ -49,6 +49,13 @@ class _Base:
     def _fast(self) -> Callable[[str], int]:
         return self._build_fast()
 
+    def prepare(self) -> None:
+        """Load what counting will use now (a worker does this at start, in parallel with the others)."""
+        if self._build_fast is not None and preferred():
+            _ = self._fast
+        else:
+            self.count_reference("x")
+
     def count(self, text: str) -> int:
         if self._build_fast is not None and preferred():
             return self._fast(text)

@@ -1,0 +1,72 @@
+"""Unchanged files recognised without reading them: (path, size, mtime_ns, inode) -> last counts.
+
+The count cache stays keyed by content hash; this index only remembers, per folder, which content
+key (and which counts under it) a file had when it was last counted, as long as its size, mtime and
+inode are the same. One small JSON file per folder under `<count cache>/stat/`; anything unreadable
+is ignored and rewritten. A file modified within the last few seconds is not recorded (its mtime
+could still change within the clock's resolution without the size changing).
+"""
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import time
+from pathlib import Path
+from typing import Any
+
+from tokcost.paths import atomic_write_bytes
+
+_RECENT_NS = 3_000_000_000
+
+
+def stat_key(st: os.stat_result) -> list[int]:
+    return [st.st_size, st.st_mtime_ns, st.st_ino]
+
+
+class StatIndex:
+    def __init__(self, root: Path) -> None:
+        self.root = root / "stat"
+        self._tables: dict[str, dict[str, Any]] = {}
+        self._changed: dict[str, dict[str, Any]] = {}
+
+    def _file(self, folder: str) -> Path:
+        return self.root / f"{hashlib.sha256(folder.encode('utf-8', 'surrogateescape')).hexdigest()[:32]}.json"
+
+    def _table(self, folder: str) -> dict[str, Any]:
+        if folder not in self._tables:
+            try:
+                data = json.loads(self._file(folder).read_bytes())
+                self._tables[folder] = data["files"] if data.get("folder") == folder else {}
+            except (OSError, ValueError, TypeError, KeyError, AttributeError):
+                self._tables[folder] = {}
+        return self._tables[folder]
+
+    @staticmethod
+    def _where(path: Path) -> tuple[str, str]:
+        full = os.path.abspath(path)
+        return os.path.dirname(full), os.path.basename(full)
+
+    def get(self, path: Path, st: os.stat_result) -> dict[str, Any] | None:
+        folder, name = self._where(path)
+        entry = self._table(folder).get(name)
+        if isinstance(entry, dict) and entry.get("stat") == stat_key(st):
+            return entry
+        return None
+
+    def put(self, path: Path, st: os.stat_result, entry: dict[str, Any]) -> None:
+        if st.st_mtime_ns > time.time_ns() - _RECENT_NS:
+            return
+        folder, name = self._where(path)
+        self._table(folder)[name] = self._changed.setdefault(folder, {})[name] = {**entry, "stat": stat_key(st)}
+
+    def save(self) -> None:
+        """Write the folders that changed (merged with what other runs wrote meanwhile)."""
+        for folder, entries in self._changed.items():
+            self._tables.pop(folder, None)
+            table = {**self._table(folder), **entries}
+            try:
+                atomic_write_bytes(self._file(folder), json.dumps({"folder": folder, "files": table}).encode())
+            except OSError:
+                pass  # a read-only or full cache only costs speed
+        self._changed.clear()

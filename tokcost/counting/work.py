@@ -1,0 +1,113 @@
+"""What a worker does with a task: read its byte ranges itself, decode, count and measure.
+
+A task is a list of pieces: whole small files (the worker also hashes them, looks them up in the
+count cache and sniffs their encoding) or byte ranges of large UTF-8 files cut by the main process
+(tokcost.counting.ranges). No text crosses a pipe: only paths and offsets go out, and numbers come back.
+"""
+from __future__ import annotations
+
+import hashlib
+from pathlib import Path
+from dataclasses import dataclass, field
+
+from tokcost.counting.engine import Counted
+from tokcost.counting.measures import TextStats, text_stats, utf8_stats
+from tokcost.counting.decoding import SNIFF_BYTES, sniff
+from tokcost.tokenizers import get_tokenizer
+
+_UTF8 = ("utf-8", "utf-8-sig")
+
+
+@dataclass(frozen=True)
+class Piece:
+    """Bytes [start, end) of input number `index` (end -1: the whole file, sniffed by the worker)."""
+
+    index: int
+    path: str
+    names: tuple[str, ...]
+    start: int = 0
+    end: int = -1
+    size: int = 0  # of a whole file, when it was planned
+    first: bool = True  # the text's first range (sentencepiece counts later ones in context)
+    measure: bool = True
+    encoding: str | None = None  # forced or sniffed; None: sniff
+    cache: tuple[str, str | None, dict[str, str]] | None = None  # (cache root, --encoding, identities)
+
+
+@dataclass
+class PieceResult:
+    index: int
+    size: int = 0
+    counted: Counted | None = None
+    reason: str = ""  # not counted: binary, ...
+    error: str = ""  # InputError text
+    digest: str | None = None
+    cached: Counted | None = None  # what the count cache already held (whole files only)
+    missing: list[str] = field(default_factory=list)
+
+
+def count_task(pieces: list[Piece]) -> list[PieceResult]:
+    return [count_piece(p) for p in pieces]
+
+
+def count_piece(piece: Piece) -> PieceResult:
+    result = PieceResult(piece.index)
+    try:
+        data = _read(piece)
+    except OSError as exc:
+        result.error = f"cannot read ({exc.strerror or exc})"
+        return result
+    result.size = len(data)
+    names = piece.names
+    if piece.end < 0:
+        names = _lookup(piece, data, result)
+        if not names:
+            return result
+    encoding = piece.encoding or sniff(data[:SNIFF_BYTES], len(data) <= SNIFF_BYTES).encoding
+    if encoding is None:
+        result.reason = sniff(data[:SNIFF_BYTES], len(data) <= SNIFF_BYTES).reason
+        return result
+    try:
+        text = data.decode(encoding)
+    except UnicodeDecodeError as exc:
+        result.error = (f"not valid {encoding} near byte {piece.start + exc.start} "
+                        "(use --encoding to say what it is)")
+        return result
+    result.counted = Counted(count_tokens(names, text, piece.first), _measure(piece, data, text, encoding))
+    return result
+
+
+def count_tokens(names: tuple[str, ...], text: str, first: bool) -> dict[str, int]:
+    """The one place a piece is tokenized (`first`: the text's start; see Backend.count_chunk)."""
+    return {n: get_tokenizer(n).count_chunk(text, first) for n in names}
+
+
+def _read(piece: Piece) -> bytes:
+    with open(piece.path, "rb") as stream:
+        if piece.end < 0:
+            return stream.read()
+        stream.seek(piece.start)
+        return stream.read(piece.end - piece.start)
+
+
+def _measure(piece: Piece, data: bytes, text: str, encoding: str) -> TextStats:
+    if not piece.measure:
+        return TextStats()
+    if encoding == "utf-8-sig" and data.startswith(b"\xef\xbb\xbf"):
+        data = data[3:]
+    return utf8_stats(data) if encoding in _UTF8 else text_stats(text)
+
+
+def _lookup(piece: Piece, data: bytes, result: PieceResult) -> tuple[str, ...]:
+    """For a whole file: hash it, take what the count cache holds, return the names still to count."""
+    if piece.cache is None:
+        return piece.names
+    from tokcost.counting.cache import CountCache
+
+    root, encoding, identities = piece.cache
+    result.digest = hashlib.sha256(data).hexdigest()
+    found, missing = CountCache(Path(root)).get(CountCache.key(result.digest, encoding), identities)
+    result.cached = found
+    todo = tuple(n for n in piece.names if n in missing or n not in identities)
+    result.missing = list(todo)
+    return todo
