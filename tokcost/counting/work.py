@@ -6,13 +6,16 @@ count cache and sniffs their encoding) or byte ranges of large UTF-8 files cut b
 """
 from __future__ import annotations
 
+import codecs
 import hashlib
 from pathlib import Path
 from dataclasses import dataclass, field
 
 from tokcost.counting.engine import Counted
 from tokcost.counting.measures import TextStats, text_stats, utf8_stats
+from tokcost.counting import decoding
 from tokcost.counting.decoding import SNIFF_BYTES, sniff
+from tokcost.errors import InputError
 from tokcost.tokenizers import get_tokenizer
 
 _UTF8 = ("utf-8", "utf-8-sig")
@@ -54,6 +57,9 @@ def count_piece(piece: Piece) -> PieceResult:
     result = PieceResult(piece.index)
     try:
         data = _read(piece)
+    except InputError as exc:
+        result.error = str(exc).removeprefix(f"{piece.path}: ")
+        return result
     except OSError as exc:
         result.error = f"cannot read ({exc.strerror or exc})"
         return result
@@ -68,10 +74,13 @@ def count_piece(piece: Piece) -> PieceResult:
         result.reason = sniff(data[:SNIFF_BYTES], len(data) <= SNIFF_BYTES).reason
         return result
     try:
-        text = data.decode(encoding)
+        text = codecs.getincrementaldecoder(encoding)("strict").decode(data, final=True)
     except UnicodeDecodeError as exc:
         result.error = (f"not valid {encoding} near byte {piece.start + exc.start} "
                         "(use --encoding to say what it is)")
+        return result
+    except UnicodeError as exc:  # utf-16/utf-32 without a byte-order mark
+        result.error = f"{exc} (use --encoding {encoding}-le or {encoding}-be)"
         return result
     result.counted = Counted(count_tokens(names, text, piece.first), _measure(piece, data, text, encoding))
     return result
@@ -83,11 +92,17 @@ def count_tokens(names: tuple[str, ...], text: str, first: bool) -> dict[str, in
 
 
 def _read(piece: Piece) -> bytes:
-    with open(piece.path, "rb") as stream:
-        if piece.end < 0:
-            return stream.read()
+    with decoding._open(Path(piece.path)) as stream:
         stream.seek(piece.start)
-        return stream.read(piece.end - piece.start)
+        left = piece.end - piece.start if piece.end >= 0 else -1
+        blocks = []
+        while left:
+            block = stream.read(decoding.BLOCK_BYTES if left < 0 else min(left, decoding.BLOCK_BYTES))
+            if not block:
+                break
+            blocks.append(block)
+            left -= len(block) if left > 0 else 0
+        return b"".join(blocks)
 
 
 def _measure(piece: Piece, data: bytes, text: str, encoding: str) -> TextStats:
