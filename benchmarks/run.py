@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import argparse
 import datetime
+import functools
 import json
 import os
 import platform
@@ -31,7 +32,13 @@ OTHERS_MAX_MB = 50  # ttok and tokencost read whole files into memory: only run 
 CACHE_MB = 50  # the cold/warm count-cache test runs on this English input
 OTHERS_TOKENIZER, OTHERS_MODEL = "o200k_base", "gpt-4o"
 RSS_TARGET_MB, WARM_TARGET, HELP_TARGET_S, OTHERS_TARGET = 400, 20, 0.3, 5
-VARIANTS = ("raw", "tokcost-j1", "tokcost", "tokcost-ref", "ttok", "tokencost", "cache", "startup")
+# issue 12: 1 GB o200k >= 4x the raw encode; 5,000 files >= 2.5x a plain Python loop; ttok >= 2.5x at
+# 50 MB; a warm run within 1.5x (50 MB) and under 3x (5,000 files) of `tokcost --version`
+BIG_MB, BIG_TARGET, FOLDER_TARGET, TTOK_TARGET, WARM_VERSION_TARGET, WARM_FOLDER_TARGET = 1000, 4.0, 2.5, 2.5, 1.5, 3.0
+FOLDER_FILES, FOLDER_MB = 5000, 49
+BIG_TOKENIZERS = ("o200k_base",)  # at 1 GB (other raw libraries take minutes per GB on one thread)
+VERSION_LABEL = ["--version"]  # or --help where the measured tokcost has no --version
+VARIANTS = ("raw", "tokcost-j1", "tokcost", "tokcost-ref", "ttok", "tokencost", "cache", "startup", "folder")
 EN_SOURCES = ("en-literature-brown", "en-tech-debref")
 ZH_SOURCE = "zh-news-peoplesdaily1998"
 
@@ -89,6 +96,53 @@ def make_input(name: str, sources: tuple[str, ...], size_mb: int) -> Path:
         out.write(base[: base.rfind(b"\n", 0, target - written) + 1])
     tmp.replace(path)
     return path
+
+
+def make_folder(files: int = FOLDER_FILES, size_mb: int = FOLDER_MB) -> Path:
+    """`files` files of about equal size, `size_mb` MB in all, alternately Chinese and English text
+    (consecutive slices of the corpora, each cut after a newline), in 50 sub-folders."""
+    path = WORK / f"folder-{files}"
+    if (path / ".complete").exists():
+        return path
+    shutil.rmtree(path, ignore_errors=True)
+    sources = [b"".join(corpus_path(s).read_bytes() for s in EN_SOURCES), corpus_path(ZH_SOURCE).read_bytes()]
+    offsets, each = [0, 0], size_mb * MB // files
+    for i in range(files):
+        kind = i % 2
+        data, start = sources[kind], offsets[kind]
+        if start + each >= len(data):
+            start = 0
+        end = data.find(b"\n", start + each) + 1 or len(data)
+        offsets[kind] = end
+        folder = path / f"d{i % 50:02}"
+        folder.mkdir(parents=True, exist_ok=True)
+        (folder / f"f{i:05}-{'zh' if kind else 'en'}.txt").write_bytes(data[start:end])
+    (path / ".complete").write_text("")
+    return path
+
+
+@functools.cache
+def input_size(path: Path) -> int:
+    """Bytes of a file, or of every file under a folder."""
+    if path.is_dir():
+        return sum(p.stat().st_size for p in path.rglob("*.txt"))
+    return path.stat().st_size
+
+
+LOOP_SCRIPT = """
+import json, os, sys, time
+os.environ["TOKCOST_ENGINE"] = "reference"
+from tokcost.tokenizers import get_tokenizer
+encoding = get_tokenizer(sys.argv[2]).encoding  # tiktoken's Encoding, loaded from tokcost's pinned file
+tokens = 0
+for folder, dirs, files in os.walk(sys.argv[1]):
+    dirs.sort()
+    for name in sorted(files):
+        if name.endswith(".txt"):
+            with open(os.path.join(folder, name), encoding="utf-8") as f:
+                tokens += len(encoding.encode_ordinary(f.read()))
+print(tokens)
+"""
 
 
 # ---------------------------------------------------------------- measuring
@@ -203,7 +257,7 @@ class Bench:
         if path is not None:
             wait_quiet()
         wall, rss, out, other = run_proc(cmd, env)
-        rec = Record(path.name if path else "-", round(path.stat().st_size / MB, 3) if path else 0.0,
+        rec = Record(path.name if path else "-", round(input_size(path) / MB, 3) if path else 0.0,
                      tokenizer, tool, rnd, wall, rss, other_cpu=round(other, 3), date=self.date,
                      commit=self.commit)
         if parse == "tokcost":
@@ -228,14 +282,37 @@ class Bench:
         env = child_env(TOKCOST_ENGINE="reference") if tool == "tokcost-ref" else child_env()
         self.add(path, name, tool, rnd, cmd, env, "tokcost")
 
+    def version_args(self) -> list[str]:
+        """`--version` where this tokcost has it (else `--help`, as cheap: start-up and argument parsing)."""
+        if not hasattr(self, "_version_args"):
+            proc = subprocess.run([self.py, "-m", "tokcost", "--version"], env=child_env(), capture_output=True)
+            self._version_args = ["--version"] if proc.returncode == 0 else ["--help"]
+            VERSION_LABEL[0] = self._version_args[0]
+        return self._version_args
+
+    def folder(self, rnd: int) -> None:
+        """The 5,000-file folder: tokcost cold (--no-cache), a plain Python loop, then warm runs."""
+        folder, name = make_folder(), OTHERS_TOKENIZER
+        cmd = [self.py, "-m", "tokcost", "count", str(folder), "-t", name, "--format", "json"]
+        self.add(folder, name, "tokcost", rnd, [*cmd, "--no-cache"], child_env(), "tokcost")
+        self.add(folder, name, "loop", rnd, [self.py, "-c", LOOP_SCRIPT, str(folder), name], child_env(), "int")
+        cache = Path(tempfile.mkdtemp(prefix="count-cache-", dir=WORK))
+        env = child_env(TOKCOST_COUNT_CACHE_DIR=str(cache))
+        self.add(folder, name, "cache-cold", rnd, cmd, env, "tokcost")
+        for _ in range(3):  # warm runs, each beside a `--version` in the same conditions
+            self.add(folder, name, "cache-warm", rnd, cmd, env, "tokcost")
+            self.add(None, "-", "version", rnd, [self.py, "-m", "tokcost", *self.version_args()], child_env())
+        shutil.rmtree(cache)
+
     def round(self, rnd: int, inputs: list[Path], tokenizers: list[str], variants: set[str]) -> None:
         for path in inputs:
-            for name in tokenizers:
+            big = path.stat().st_size >= BIG_MB * MB * 0.99
+            for name in tokenizers if not big else [t for t in tokenizers if t in BIG_TOKENIZERS]:
                 if "raw" in variants:
                     self.add(path, name, "raw", rnd, [self.py, __file__, "--raw-worker", name, str(path)],
                              child_env(), "json")
                 for tool in ("tokcost-j1", "tokcost", "tokcost-ref"):
-                    if tool in variants:
+                    if tool in variants and (tool == "tokcost" or not big):
                         self.tokcost(path, name, tool, rnd)
             mb = path.stat().st_size / MB
             if path.name.startswith("en-") and mb <= OTHERS_MAX_MB * 1.01:
@@ -249,12 +326,18 @@ class Bench:
             if "cache" in variants and path.name == f"en-{CACHE_MB}mb.txt":
                 cache = Path(tempfile.mkdtemp(prefix="count-cache-", dir=WORK))
                 cmd = [self.py, "-m", "tokcost", "count", str(path), "-t", OTHERS_TOKENIZER, "--format", "json"]
-                for tool in ("cache-cold", "cache-warm"):
-                    self.add(path, OTHERS_TOKENIZER, tool, rnd, cmd,
-                             child_env(TOKCOST_COUNT_CACHE_DIR=str(cache)), "tokcost")
+                env = child_env(TOKCOST_COUNT_CACHE_DIR=str(cache))
+                self.add(path, OTHERS_TOKENIZER, "cache-cold", rnd, cmd, env, "tokcost")
+                for _ in range(3):  # warm runs, each beside a `--version` in the same conditions
+                    self.add(path, OTHERS_TOKENIZER, "cache-warm", rnd, cmd, env, "tokcost")
+                    self.add(None, "-", "version", rnd, [self.py, "-m", "tokcost", *self.version_args()],
+                             child_env())
                 shutil.rmtree(cache)
+        if "folder" in variants:
+            self.folder(rnd)
         if "startup" in variants:
             for _ in range(5):
+                self.add(None, "-", "version", rnd, [self.py, "-m", "tokcost", *self.version_args()], child_env())
                 self.add(None, "-", "help", rnd, [self.py, "-m", "tokcost", "--help"], child_env())
                 self.add(None, "-", "import", rnd, [self.py, "-c", IMPORT_SCRIPT], child_env(), "float")
 
@@ -300,7 +383,9 @@ def summarize(records: list[Record], info: dict) -> tuple[str, list[str]]:
         groups.setdefault((r.input, r.tokenizer, r.tool), []).append(r)
     get = lambda i, t, tool: groups.get((i, t, tool), [])
     cores = info["cpus_usable"]
-    inputs = sorted({r.input for r in records if r.input != "-"}, key=lambda i: (i[:2], float(i[3:-6])))
+    folders = sorted({r.input for r in records if r.input.startswith("folder-")})
+    inputs = sorted({r.input for r in records if r.input != "-" and r.input not in folders},
+                    key=lambda i: (i[:2], float(i[3:-6])))
     mismatches: list[str] = []
     fmt = lambda v, spec=".2f": "—" if v is None else format(v, spec)
     commits = ", ".join(sorted({r.commit[:12] for r in records}))
@@ -321,6 +406,8 @@ def summarize(records: list[Record], info: dict) -> tuple[str, list[str]]:
             ratio = (enc_s / wall) if enc_s and wall else None
             library = tokenizer_spec(name).library
             target = 0.9 * cores if library == "tiktoken" else 3.0 if library == "tokenizers" else None
+            if name == OTHERS_TOKENIZER and mb >= BIG_MB * 0.99:
+                target = BIG_TARGET  # issue 12: where fixed costs vanish
             counts = {r.tokens for tool in ("raw", "tokcost", "tokcost-j1", "tokcost-ref")
                       for r in get(inp, name, tool)}
             if len(counts) > 1:
@@ -375,6 +462,36 @@ def summarize(records: list[Record], info: dict) -> tuple[str, list[str]]:
                          f"{c / w:.1f}× | ≥ {WARM_TARGET}× | {verdict(c / w, WARM_TARGET)} |")
             if {r.tokens for r in cold + warm} != {r.tokens for r in get(inp, OTHERS_TOKENIZER, "tokcost")}:
                 mismatches.append(f"{inp}: cached counts differ from uncached ones")
+    version = median(get("-", "-", "version"), "wall_s")
+    for inp in inputs:
+        warm = median(get(inp, OTHERS_TOKENIZER, "cache-warm"), "wall_s")
+        if warm and version:
+            lines.append(f"| warm run (unchanged, cached), {inp}: {warm:.3f} s vs `tokcost {info.get('version_command', '--version')}` "
+                         f"{version:.3f} s | {warm / version:.2f}× | ≤ {WARM_VERSION_TARGET}× | "
+                         f"{verdict(warm / version, WARM_VERSION_TARGET * 1.0001, higher=False)} |")
+        ttok = median(get(inp, OTHERS_TOKENIZER, "ttok"), "wall_s")
+        tc = median(get(inp, OTHERS_TOKENIZER, "tokcost"), "wall_s")
+        if ttok and tc and inp.startswith("en-") and float(inp[3:-6]) >= OTHERS_MAX_MB * 0.99:
+            lines.append(f"| ttok / tokcost, {inp} (issue 12) | {ttok / tc:.2f}× | ≥ {TTOK_TARGET}× | "
+                         f"{verdict(ttok / tc, TTOK_TARGET)} |")
+    for inp in folders:
+        recs, loop = get(inp, OTHERS_TOKENIZER, "tokcost"), get(inp, OTHERS_TOKENIZER, "loop")
+        tc, lp = median(recs, "wall_s"), median(loop, "wall_s")
+        mb = (recs or loop)[0].mb
+        counts = {r.tokens for tool in ("tokcost", "loop", "cache-cold", "cache-warm")
+                  for r in get(inp, OTHERS_TOKENIZER, tool)}
+        if len(counts) > 1:
+            mismatches.append(f"{inp}: counts differ {sorted(counts)}")
+        noise = max((r.other_cpu for r in recs + loop), default=0.0)
+        if tc and lp:
+            lines.append(f"| {inp} ({mb:.0f} MB zh/en), {OTHERS_TOKENIZER}: tokcost {tc:.2f} s vs a plain Python "
+                         f"loop (tiktoken `encode_ordinary` per file) {lp:.2f} s; others' CPU {noise:.0%} | "
+                         f"{lp / tc:.2f}× | ≥ {FOLDER_TARGET}× | {verdict(lp / tc, FOLDER_TARGET)} |")
+        warm = median(get(inp, OTHERS_TOKENIZER, "cache-warm"), "wall_s")
+        if warm and version:
+            lines.append(f"| warm run, {inp}: {warm:.3f} s vs `tokcost {info.get('version_command', '--version')}` {version:.3f} s | "
+                         f"{warm / version:.2f}× | < {WARM_FOLDER_TARGET}× | "
+                         f"{verdict(warm / version, WARM_FOLDER_TARGET, higher=False)} |")
     if helps := get("-", "-", "help"):
         h = median(helps, "wall_s")
         lines.append(f"| `python -m tokcost --help` wall (median of {len(helps)}) | {h:.3f} s | "
@@ -389,7 +506,7 @@ def summarize(records: list[Record], info: dict) -> tuple[str, list[str]]:
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--sizes", default="1,50", help="English input sizes in MB (default 1,50)")
+    parser.add_argument("--sizes", default="1,50,1000", help="English input sizes in MB (default 1,50,1000)")
     parser.add_argument("--zh-mb", type=int, default=20, help="Chinese input size in MB, 0 for none")
     parser.add_argument("--tokenizers", default="o200k_base,cl100k_base,deepseek-v3,mistral-v3")
     parser.add_argument("--rounds", type=int, default=3)
@@ -432,7 +549,7 @@ def main() -> int:
         kept = [Record(**r) for r in json.loads(latest.read_text())["records"]]
         records = [r for r in kept if (r.input, r.tokenizer, r.tool) not in fresh] + records
     print(f"(this run: {time.perf_counter() - started:.0f} s)", file=sys.stderr)
-    return write_results(args.out, records, machine())
+    return write_results(args.out, records, {**machine(), "version_command": VERSION_LABEL[0]})
 
 
 def write_results(out: Path, records: list[Record], info: dict) -> int:

@@ -17,7 +17,12 @@ FormatOpt = typer.Option(Format.table, "--format", "-f", help="table, json or cs
 
 
 def input_bytes(paths: list[str]) -> int:
-    """Total size of the inputs, for the progress bar (0 when unknown, e.g. stdin)."""
+    """Total size of the inputs, for the progress bar (0 when unknown, e.g. stdin; and without a
+    terminal, where no bar is shown: no second walk over a large folder)."""
+    import sys
+
+    if not sys.stderr.isatty():
+        return 0
     from tokcost.counting.session import input_bytes as items_bytes
     from tokcost.counting.inputs import expand
 

@@ -23,8 +23,28 @@ def _default(value: Any) -> Any:
     raise TypeError(f"cannot serialise {type(value).__name__}")
 
 
+_LONG_LIST = 200  # longer lists print one compact item per line (json's C encoder: 10x faster than indent)
+
+
 def print_json(data: Any) -> None:
+    if isinstance(data, dict) and any(isinstance(v, list) and len(v) > _LONG_LIST for v in data.values()):
+        sys.stdout.write(_long_json(data) + "\n")
+        return
     sys.stdout.write(json.dumps(data, ensure_ascii=False, indent=2, default=_default) + "\n")
+
+
+def _long_json(data: dict) -> str:
+    """The same JSON value, laid out with each item of a long list on its own line."""
+    dump = lambda value: json.dumps(value, ensure_ascii=False, default=_default)  # noqa: E731
+    parts = []
+    for key, value in data.items():
+        if isinstance(value, list) and value:
+            items = ",\n    ".join(map(dump, value))
+            parts.append(f"  {dump(key)}: [\n    {items}\n  ]")
+        else:
+            parts.append(f"  {dump(key)}: {json.dumps(value, ensure_ascii=False, indent=2, default=_default)}"
+                         .replace("\n", "\n  "))
+    return "{\n" + ",\n".join(parts) + "\n}"
 
 
 def print_csv(columns: Sequence[str], rows: Sequence[Sequence[Any]]) -> None:

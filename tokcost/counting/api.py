@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Sequence
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field, fields
 from pathlib import Path
 
 from tokcost.counting.session import CountSession, input_bytes
@@ -35,10 +35,13 @@ class CountRecord:
         }
 
     def as_dict(self) -> dict:
-        record = asdict(self)
+        record = {f: getattr(self, f) for f in _RECORD_FIELDS}  # (dataclasses.asdict deep-copies: slow)
         if self.path is None:
             del record["path"]
         return {**record, **self.ratios}
+
+
+_RECORD_FIELDS = tuple(f.name for f in fields(CountRecord))
 
 
 @dataclass

@@ -11,7 +11,6 @@ import os
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 
-from tokcost.counting.cuts import rechunk
 from tokcost.counting.measures import TextStats, text_stats
 from tokcost.counting.pool import WorkerPool
 from tokcost.tokenizers import get_tokenizer
@@ -97,6 +96,8 @@ class Engine:
         return self.count_source(lambda: [text])
 
     def _count_pass(self, blocks: Iterable[str], rule: str, names: tuple[str, ...], measure: bool) -> Counted:
+        from tokcost.counting.cuts import rechunk
+
         total = Counted()
         chunks = rechunk(blocks, rule, CHUNK_CHARS)
         tasks = ((chunk, i == 0, names, measure) for i, chunk in enumerate(chunks))

@@ -4,7 +4,7 @@ from __future__ import annotations
 import glob
 import os
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 _VCS_DIRS = {".git", ".hg", ".svn"}
@@ -18,6 +18,7 @@ class Input:
     label: str
     path: Path | None
     walked: bool = False
+    stat: os.stat_result | None = field(default=None, compare=False, repr=False)  # taken by the walk
 
 
 def _is_dir(path: Path) -> bool:
@@ -29,25 +30,46 @@ def _is_dir(path: Path) -> bool:
         return False
 
 
-def _listable(path: Path) -> bool:
-    """A regular file, or one we cannot stat: reading it reports why (vanished, permission denied)."""
-    try:
-        return path.is_file() or not path.exists()
-    except OSError:
-        return True
-
-
 def _walk(root: Path, errors: list[tuple[str, str]]) -> Iterator[Input]:
-    """Every file under `root`; a folder that cannot be listed is an error, never silently skipped."""
-    def unreadable(exc: OSError) -> None:
-        errors.append((exc.filename or str(root), f"cannot list this folder ({exc.strerror or exc})"))
+    """Every file under `root`, folders in name order (one scandir per folder, one stat per file);
+    a folder that cannot be listed is an error, never silently skipped."""
+    yield from _scan(str(root), errors)
 
-    for folder, dirs, files in os.walk(root, onerror=unreadable):
-        dirs[:] = sorted(d for d in dirs if d not in _VCS_DIRS)
-        for name in sorted(files):
-            path = Path(folder) / name
-            if _listable(path):
-                yield Input(str(path), path, walked=True)
+
+def _scan(folder: str, errors: list[tuple[str, str]]) -> Iterator[Input]:
+    try:
+        with os.scandir(folder) as listing:
+            entries = sorted(listing, key=lambda e: e.name)
+    except OSError as exc:
+        errors.append((exc.filename or folder, f"cannot list this folder ({exc.strerror or exc})"))
+        return
+    folders = []
+    for entry in entries:
+        if _entry_is_dir(entry):
+            folders.append(entry)
+        elif (st := _entry_stat(entry)) is not False:
+            yield Input(entry.path, Path(entry.path), walked=True, stat=st)
+    for entry in folders:
+        if entry.name not in _VCS_DIRS and not entry.is_symlink():
+            yield from _scan(entry.path, errors)
+
+
+def _entry_is_dir(entry: os.DirEntry) -> bool:
+    try:
+        return entry.is_dir()
+    except OSError:
+        return False
+
+
+def _entry_stat(entry: os.DirEntry) -> os.stat_result | None | bool:
+    """A regular file's stat; None for one we cannot stat (reading it reports why: vanished,
+    permission denied); False for anything else (a pipe, a socket, a device)."""
+    try:
+        if entry.is_file():
+            return entry.stat()
+        return None if not os.path.exists(entry.path) else False
+    except OSError:
+        return None
 
 
 def expand(args: list[str]) -> tuple[list[Input], list[tuple[str, str]]]:

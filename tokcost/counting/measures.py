@@ -45,16 +45,16 @@ class TextStats:
         return self
 
 
-def _ascii_in(ranges: tuple[tuple[int, int], ...]) -> bytes:
-    return bytes(c for lo, hi in ranges for c in range(lo, min(hi, 127) + 1))
+def _ascii_in(ranges: tuple[tuple[int, int], ...]) -> frozenset[int]:
+    return frozenset(c for lo, hi in ranges for c in range(lo, min(hi, 127) + 1))
 
 
+_SPACES, _LETTERS = _ascii_in(WHITESPACE), _ascii_in(LATIN)
 _NOT_CONTINUATION = bytes(c for c in range(256) if not 0x80 <= c < 0xC0)
 # words: whitespace -> b" ", Latin letters -> b"L", everything else deleted; then count b" L".
-_WORD_TABLE = bytes(32 if c in _ascii_in(WHITESPACE) else 76 if c in _ascii_in(LATIN) else c for c in range(256))
-_WORD_DELETE = bytes(c for c in range(256) if c not in _ascii_in(WHITESPACE) + _ascii_in(LATIN))
-_ASCII_CLASS = bytes(_SPACE if c in _ascii_in(WHITESPACE) else _LETTER if c in _ascii_in(LATIN) else _OTHER
-                     for c in range(256))
+_WORD_TABLE = bytes(32 if c in _SPACES else 76 if c in _LETTERS else c for c in range(256))
+_WORD_DELETE = bytes(c for c in range(256) if c not in _SPACES | _LETTERS)
+_ASCII_CLASS = bytes(_SPACE if c in _SPACES else _LETTER if c in _LETTERS else _OTHER for c in range(256))
 _LEAD_LENGTH = bytes(2 if 0xC0 <= c < 0xE0 else 3 if 0xE0 <= c < 0xF0 else 4 if c >= 0xF0 else 0 for c in range(256))
 
 

@@ -9,13 +9,13 @@ workers instead of waiting for their current chunk.
 from __future__ import annotations
 
 import collections
-import multiprocessing
 import os
 import signal
 from collections.abc import Callable, Iterable, Iterator
-from concurrent.futures import Future, ProcessPoolExecutor
-from concurrent.futures.process import BrokenProcessPool
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from concurrent.futures import Future
 
 from tokcost.errors import TokcostError
 
@@ -44,6 +44,9 @@ class WorkerPool:
     """`jobs` worker processes (forked where the platform can, so they inherit loaded tokenizers)."""
 
     def __init__(self, jobs: int, initializer: Callable[..., None] | None = None, initargs: tuple = ()) -> None:
+        import multiprocessing  # here, not at import: a run served from the caches starts no worker
+        from concurrent.futures import ProcessPoolExecutor
+
         os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")  # HF's own threads vs fork
         method = "fork" if "fork" in multiprocessing.get_all_start_methods() else "spawn"
         self._executor = ProcessPoolExecutor(jobs, mp_context=multiprocessing.get_context(method),
@@ -67,6 +70,8 @@ class WorkerPool:
 
         Raises WorkerDied, with `task` set to the oldest task still in flight.
         """
+        from concurrent.futures.process import BrokenProcessPool
+
         pending: collections.deque[tuple[Any, Future]] = collections.deque()
         task = None
         try:

@@ -50,12 +50,16 @@ def _size(path: Path) -> int | None:
         return 0  # reading it will report the problem
 
 
+def _item_size(item: Input) -> int:
+    return item.stat.st_size if item.stat is not None else (_size(item.path) or 0)
+
+
 def input_bytes(items: Iterable[Input], text: str | None = None) -> int | None:
     """How much text a call will count (None when stdin makes it unknown)."""
     items = list(items)
     if any(i.path is None for i in items):
         return None
-    return sum(_size(i.path) or 0 for i in items if i.path is not None) + len(text or "")
+    return sum(_item_size(i) for i in items) + len(text or "")
 
 
 def _chunking(name: str) -> str:
@@ -129,7 +133,7 @@ class CountSession:
             job.stream = True
             return job
         try:
-            job.st = st = os.stat(item.path)
+            job.st = st = item.stat or os.stat(item.path)
         except FileNotFoundError:
             return self._failed(job, "no such file or folder")
         except OSError as exc:

@@ -29,6 +29,7 @@ class StatIndex:
         self.root = root / "stat"
         self._tables: dict[str, dict[str, Any]] = {}
         self._changed: dict[str, dict[str, Any]] = {}
+        self._folders: dict[str, str] = {}  # as given -> absolute
 
     def _file(self, folder: str) -> Path:
         return self.root / f"{hashlib.sha256(folder.encode('utf-8', 'surrogateescape')).hexdigest()[:32]}.json"
@@ -42,10 +43,11 @@ class StatIndex:
                 self._tables[folder] = {}
         return self._tables[folder]
 
-    @staticmethod
-    def _where(path: Path) -> tuple[str, str]:
-        full = os.path.abspath(path)
-        return os.path.dirname(full), os.path.basename(full)
+    def _where(self, path: Path) -> tuple[str, str]:
+        folder, name = os.path.split(os.fspath(path))
+        if folder not in self._folders:
+            self._folders[folder] = os.path.abspath(folder or ".")
+        return self._folders[folder], name
 
     def get(self, path: Path, st: os.stat_result) -> dict[str, Any] | None:
         folder, name = self._where(path)
