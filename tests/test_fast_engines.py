@@ -73,3 +73,30 @@ def test_small_inputs_use_the_reference_engine(tmp_path, monkeypatch):
     count([str(small)], cache=False)
     assert used == ["reference", "fast"]
     fast.prefer(None)
+
+
+@pytest.mark.parametrize("name", ["deepseek-v3", "glm-4"])
+def test_kitoken_prepared_on_disk_counts_the_same(all_tokenizers, tmp_path, monkeypatch, name):
+    """kitoken's prepared form is cached by sha256 (of the tokenizer.json and of itself): the engine
+    loaded from it encodes exactly as one built from the JSON, and a damaged copy is rebuilt."""
+    import kitoken
+
+    from tokcost import paths
+    from tokcost.tokenizers.assets import asset_path
+    from tokcost.tokenizers.fast import kitoken_engine
+    from tokcost.tokenizers.registry import tokenizer_spec
+
+    monkeypatch.setattr(paths, "cache_dir", lambda: tmp_path)
+    path = asset_path(tokenizer_spec(name).asset)
+    built = kitoken_engine(path)
+    [prepared] = (tmp_path / "engines").glob("*.kit")
+    calls = []
+    real = kitoken.Kitoken.from_tokenizers_file
+    monkeypatch.setattr(kitoken.Kitoken, "from_tokenizers_file", lambda p: calls.append(p) or real(p))
+    loaded = kitoken_engine(path)
+    assert calls == []  # served from the prepared file
+    text = "\n".join(ADVERSARIAL) + "".join(s[:50_000] for s in corpus_samples())
+    assert loaded.encode(text, False) == built.encode(text, False)
+    prepared.write_bytes(prepared.read_bytes()[:-10] + b"0123456789")  # damaged: rebuilt from the JSON
+    rebuilt = kitoken_engine(path)
+    assert calls == [str(path)] and rebuilt.encode(text, False) == built.encode(text, False)

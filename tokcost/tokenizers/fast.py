@@ -94,12 +94,38 @@ def _kitoken(name: str, path: Path, reference: Counter) -> Callable[[], Counter]
     from kitoken import Kitoken
 
     def build() -> Counter:
-        engine = Kitoken.from_tokenizers_file(str(path))
+        engine = kitoken_engine(path)
         added = sorted(_added_tokens(path), key=len, reverse=True)
         added_text = re.compile("|".join(re.escape(a) for a in added))
         return lambda text: reference(text) if added_text.search(text) else len(engine.encode(text, False))
 
     return build
+
+
+def kitoken_engine(path: Path):
+    """kitoken's engine for a tokenizer.json, from its own prepared form cached on disk (3x faster to
+    load than parsing the JSON). The cached file is named by the sha256 of the tokenizer.json and
+    the kitoken version, and used only if its own sha256 matches the one written beside it."""
+    from kitoken import Kitoken
+
+    from tokcost.paths import atomic_write_bytes, cache_dir
+
+    source = hashlib.sha256(path.read_bytes()).hexdigest()
+    prepared = cache_dir() / "engines" / f"kitoken-{engine_version('kitoken')}-{source[:32]}.kit"
+    pin = prepared.with_suffix(".sha256")
+    try:
+        if hashlib.sha256(prepared.read_bytes()).hexdigest() == pin.read_text().strip():
+            return Kitoken.from_file(str(prepared))
+    except (OSError, ValueError, RuntimeError):
+        pass  # missing, damaged or unreadable: build it again
+    engine = Kitoken.from_tokenizers_file(str(path))
+    try:
+        data = engine.to_bytes()
+        atomic_write_bytes(prepared, data)
+        atomic_write_bytes(pin, hashlib.sha256(data).hexdigest().encode())
+    except OSError:
+        pass  # a read-only cache only costs speed
+    return engine
 
 
 def candidate(engine: str, name: str, path: Path, reference: Counter) -> Callable[[], Counter] | None:
