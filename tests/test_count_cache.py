@@ -48,7 +48,7 @@ def test_only_the_new_tokenizer_is_counted(cache_dir, tmp_path, monkeypatch):
     count([str(path)], tokenizers=["o200k_base"])
     seen: list[tuple[str, ...]] = []
     real = work.count_tokens
-    monkeypatch.setattr(work, "count_tokens", lambda names, text, first: seen.append(names) or real(names, text, first))
+    monkeypatch.setattr(work, "count_tokens", lambda names, *rest: seen.append(names) or real(names, *rest))
     report = count([str(path)], tokenizers=["o200k_base", "qwen"])
     assert seen == [("qwen",)] and report.tokens("qwen") > 0
 
