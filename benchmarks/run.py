@@ -251,6 +251,7 @@ class Bench:
         self.records: list[Record] = []
         self.date, self.commit = date, commit
         self.py = sys.executable
+        self.big_tokenizers = BIG_TOKENIZERS
 
     def add(self, path: Path | None, tokenizer: str, tool: str, rnd: int, cmd: list[str],
             env: dict[str, str], parse: str = "") -> Record:
@@ -307,7 +308,7 @@ class Bench:
     def round(self, rnd: int, inputs: list[Path], tokenizers: list[str], variants: set[str]) -> None:
         for path in inputs:
             big = path.stat().st_size >= BIG_MB * MB * 0.99
-            for name in tokenizers if not big else [t for t in tokenizers if t in BIG_TOKENIZERS]:
+            for name in tokenizers if not big else [t for t in tokenizers if t in self.big_tokenizers]:
                 if "raw" in variants:
                     self.add(path, name, "raw", rnd, [self.py, __file__, "--raw-worker", name, str(path)],
                              child_env(), "json")
@@ -510,6 +511,8 @@ def main() -> int:
     parser.add_argument("--zh-mb", type=int, default=20, help="Chinese input size in MB, 0 for none")
     parser.add_argument("--tokenizers", default="o200k_base,cl100k_base,deepseek-v3,mistral-v3")
     parser.add_argument("--rounds", type=int, default=3)
+    parser.add_argument("--big-tokenizers", default=",".join(BIG_TOKENIZERS),
+                        help=f"tokenizers measured at {BIG_MB} MB and more (default {','.join(BIG_TOKENIZERS)})")
     parser.add_argument("--variants", default=",".join(VARIANTS), help=f"any of {','.join(VARIANTS)}")
     parser.add_argument("--out", type=Path, default=HERE / "results")
     parser.add_argument("--src", default="HEAD",
@@ -541,6 +544,7 @@ def main() -> int:
 
     date = datetime.datetime.now().strftime("%Y-%m-%d %H:%M")
     bench, started = Bench(date, commit), time.perf_counter()
+    bench.big_tokenizers = tuple(args.big_tokenizers.split(","))
     for rnd in range(1, args.rounds + 1):
         bench.round(rnd, inputs, tokenizers, variants)
     records = bench.records
