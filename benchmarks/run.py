@@ -160,9 +160,12 @@ def busy_seconds() -> float:
     return (sum(fields) - fields[3] - fields[4]) / os.sysconf("SC_CLK_TCK")  # less idle and iowait
 
 
-def wait_quiet(limit_s: float = 30.0) -> None:
+QUIET_WAIT_S = [30.0]  # --quiet-wait
+
+
+def wait_quiet(limit_s: float | None = None) -> None:
     """Wait (at most `limit_s`) until other processes use less than 15% of the machine, over 1 s."""
-    deadline = time.monotonic() + limit_s
+    deadline = time.monotonic() + (QUIET_WAIT_S[0] if limit_s is None else limit_s)
     while time.monotonic() < deadline:
         before = busy_seconds()
         time.sleep(1.0)
@@ -392,7 +395,9 @@ def summarize(records: list[Record], info: dict) -> tuple[str, list[str]]:
     commits = ", ".join(sorted({r.commit[:12] for r in records}))
     lines = [(f"Machine: {cores} cores ({info['cpu']}), Python {info['python']}; tokcost at {commits}. Rounds "
              "are interleaved, figures are medians (peak RSS: the largest over rounds). MB = 10^6 bytes. "
-             "*others' CPU*: the largest share of the machine other processes used during a measurement."), "",
+             "*others' CPU*: the largest share of the machine other processes used during a measurement."
+             + (f" Load average (1/5/15 min, `uptime`) at the start of the run {info['load_average']['start']}, at "
+                f"the end {info['load_average']['end']}." if "load_average" in info else "")), "",
              "Versions: " + ", ".join(f"{k} {v}" for k, v in info["libraries"].items())
              + "; others' venv: " + ", ".join(f"{k} {v}" for k, v in info["others_venv"].items()) + ".", "",
              "### Throughput: tokcost whole process vs the raw library in one thread", "",
@@ -511,6 +516,8 @@ def main() -> int:
     parser.add_argument("--zh-mb", type=int, default=20, help="Chinese input size in MB, 0 for none")
     parser.add_argument("--tokenizers", default="o200k_base,cl100k_base,deepseek-v3,mistral-v3")
     parser.add_argument("--rounds", type=int, default=3)
+    parser.add_argument("--quiet-wait", type=float, default=30.0,
+                        help="wait at most this many seconds for a quiet machine before each measurement")
     parser.add_argument("--big-tokenizers", default=",".join(BIG_TOKENIZERS),
                         help=f"tokenizers measured at {BIG_MB} MB and more (default {','.join(BIG_TOKENIZERS)})")
     parser.add_argument("--variants", default=",".join(VARIANTS), help=f"any of {','.join(VARIANTS)}")
@@ -545,6 +552,8 @@ def main() -> int:
     date = datetime.datetime.now().strftime("%Y-%m-%d %H:%M")
     bench, started = Bench(date, commit), time.perf_counter()
     bench.big_tokenizers = tuple(args.big_tokenizers.split(","))
+    QUIET_WAIT_S[0] = args.quiet_wait
+    load_start = os.getloadavg()
     for rnd in range(1, args.rounds + 1):
         bench.round(rnd, inputs, tokenizers, variants)
     records = bench.records
@@ -553,7 +562,10 @@ def main() -> int:
         kept = [Record(**r) for r in json.loads(latest.read_text())["records"]]
         records = [r for r in kept if (r.input, r.tokenizer, r.tool) not in fresh] + records
     print(f"(this run: {time.perf_counter() - started:.0f} s)", file=sys.stderr)
-    return write_results(args.out, records, {**machine(), "version_command": VERSION_LABEL[0]})
+    info = {**machine(), "version_command": VERSION_LABEL[0],
+            "load_average": {"start": [round(v, 2) for v in load_start],
+                             "end": [round(v, 2) for v in os.getloadavg()]}}
+    return write_results(args.out, records, info)
 
 
 def write_results(out: Path, records: list[Record], info: dict) -> int:
