@@ -25,6 +25,7 @@ _COMMON_HAN = set(
     "當起与與好看学學进進种種将將还還分此心前面又定见見只主没沒公从從"
 )
 _CONTROL_OK = {9, 10, 11, 12, 13, 27}  # tab, newlines, vertical tab, form feed, escape
+_NOT_CONTROL = bytes(b for b in range(256) if b >= 32 or b in _CONTROL_OK)  # deleted to count the others
 
 
 @dataclass(frozen=True)
@@ -58,7 +59,7 @@ def _binary_reason(head: bytes) -> str:
 def _looks_binary(head: bytes) -> bool:
     if b"\x00" in head:
         return True
-    controls = sum(1 for b in head if b < 32 and b not in _CONTROL_OK)
+    controls = len(head.translate(None, _NOT_CONTROL))  # at C speed: a folder of small files sniffs them all
     return controls > max(8, len(head) // 100)
 
 

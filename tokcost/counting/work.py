@@ -82,18 +82,13 @@ def count_piece(piece: Piece) -> PieceResult:
     except UnicodeError as exc:  # utf-16/utf-32 without a byte-order mark
         result.error = f"{exc} (use --encoding {encoding}-le or {encoding}-be)"
         return result
-    utf8 = data[3:] if encoding == "utf-8-sig" and data.startswith(codecs.BOM_UTF8) else data
-    utf8 = utf8 if encoding in _UTF8 else None
-    result.counted = Counted(count_tokens(names, text, piece.first, utf8), _measure(piece, data, text, encoding))
+    result.counted = Counted(count_tokens(names, text, piece.first), _measure(piece, data, text, encoding))
     return result
 
 
-def count_tokens(names: tuple[str, ...], text: str, first: bool, utf8: bytes | None = None) -> dict[str, int]:
-    """The one place a piece is tokenized (`first`: the text's start; see Backend.count_chunk;
-    `utf8`: the same text in UTF-8, which some engines count directly)."""
-    if utf8 is None:
-        return {n: get_tokenizer(n).count_chunk(text, first) for n in names}
-    return {n: get_tokenizer(n).count_chunk_utf8(utf8, text, first) for n in names}
+def count_tokens(names: tuple[str, ...], text: str, first: bool) -> dict[str, int]:
+    """The one place a piece is tokenized (`first`: the text's start; see Backend.count_chunk)."""
+    return {n: get_tokenizer(n).count_chunk(text, first) for n in names}
 
 
 def _read(piece: Piece) -> bytes:

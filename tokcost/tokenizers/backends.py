@@ -45,13 +45,6 @@ class _Base:
         """Count with a faster engine proven identical to this library (see tokenizers/fast.py)."""
         self.engine, self._build_fast = engine, build
 
-    def count_chunk_utf8(self, data: bytes, text: str, first: bool) -> int:
-        """`count_chunk(text, first)` where `data` is `text` in UTF-8: quicktok counts the bytes
-        themselves (a fifth faster than from str; tests/test_fast_engines.py proves it equal)."""
-        if self.engine == "quicktok" and self._build_fast is not None and preferred():
-            return self._fast(data)
-        return self.count_chunk(text, first)
-
     @functools.cached_property
     def _fast(self) -> Callable[[str], int]:
         return self._build_fast()
