@@ -9,6 +9,7 @@ encodings are decoded here and sent as text (Engine.count_source).
 from __future__ import annotations
 
 import dataclasses
+import functools
 import itertools
 import os
 import stat
@@ -62,6 +63,7 @@ def input_bytes(items: Iterable[Input], text: str | None = None) -> int | None:
     return sum(_item_size(i) for i in items) + len(text or "")
 
 
+@functools.cache
 def _chunking(name: str) -> str:
     """A tokenizer's cut rule, without loading it when it is a registered one."""
     return tokenizer_spec(name).chunking if name in tokenizer_names() else get_tokenizer(name).chunking
