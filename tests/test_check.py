@@ -13,6 +13,7 @@ from tokcost.errors import UsageError
 from tokcost.tokenizers import get_tokenizer
 
 M = "1000000"
+HUNDRED_10K = ("--input-tokens", "10000", "--output-tokens", "10000", "--requests", "100")  # 1M + 1M, within 32k
 MIXED = "Tokens cost money. 大模型迎来跳水降价潮，百万tokens只要1元。"
 
 
@@ -24,16 +25,16 @@ def run(capsys, *args: str) -> tuple[int, str, str]:
 
 
 def test_passes(capsys):
-    code, out, err = run(capsys, "-m", "deepseek-v2", "--input-tokens", M, "--output-tokens", M, "--budget", "3")
+    code, out, err = run(capsys, "-m", "deepseek-v2", *HUNDRED_10K, "--budget", "3")
     assert code == 0 and err == ""
-    assert out.strip().startswith("ok: 3.00 CNY <= 3 CNY budget (1 input, deepseek-v2)")
+    assert out.strip().startswith("ok: 3.00 CNY <= 3 CNY budget (1 input, 100 requests, deepseek-v2)")
     assert out.count("\n") == 1
 
 
 def test_over_budget(capsys):
-    code, out, _ = run(capsys, "-m", "deepseek-v2", "--input-tokens", M, "--output-tokens", M, "--budget", "2.5")
+    code, out, _ = run(capsys, "-m", "deepseek-v2", *HUNDRED_10K, "--budget", "2.5")
     assert code == 1
-    assert out.strip() == "over budget: 3.00 CNY > 2.5 CNY budget by 0.50 CNY (1 input, deepseek-v2)"
+    assert out.strip() == "over budget: 3.00 CNY > 2.5 CNY budget by 0.50 CNY (1 input, 100 requests, deepseek-v2)"
 
 
 def test_over_budget_counts_inputs_and_requests(capsys, tmp_path):
@@ -127,8 +128,8 @@ def test_parse_budget_rejects():
 
 
 def test_api():
-    result = check(model="deepseek-v2", budget=D(3), input_tokens=1_000_000, output_tokens=1_000_000)
+    result = check(model="deepseek-v2", budget=D(3), input_tokens=10_000, output_tokens=10_000, requests=100)
     assert result.ok and result.failures == [] and result.record is not None
     assert result.record.total_cost.to_json() == "3.00"
-    result = check(model="deepseek-v2", budget="2", input_tokens=1_000_000, output_tokens=1_000_000)
+    result = check(model="deepseek-v2", budget="2", input_tokens=10_000, output_tokens=10_000, requests=100)
     assert not result.ok and result.failures[0].startswith("over budget: 3.00 CNY > 2 CNY budget by 1.00 CNY")

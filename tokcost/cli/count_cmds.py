@@ -185,8 +185,9 @@ def fetch_command(
     from tokcost.tokenizers.assets import asset_specs
 
     chosen = tokenizer_names() if all_ or not names else names
-    assets = list(dict.fromkeys(tokenizer_spec(n).asset for n in chosen))
-    if all_ or not names:  # also the other pinned files (chat templates, price data)
+    known = set(tokenizer_names())  # a name that is not a tokenizer may name a pinned data file
+    assets = list(dict.fromkeys(tokenizer_spec(n).asset if n in known else n for n in chosen))
+    if all_ or not names:  # also the other pinned files (chat templates, price data: litellm-model-prices)
         assets += [a for a in asset_specs() if a not in assets]
     paths = fetch(assets, report=warn)
     for name, path in zip(assets, paths):

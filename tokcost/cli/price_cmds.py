@@ -211,11 +211,11 @@ def check_command(
     if fmt is Format.json:
         assert result.record is not None and result.budget is not None
         print_json({"ok": result.ok, "checked": True, "failures": result.failures, "summary": result.summary or None,
-                    "errors": [], "skipped": result.skipped,
+                    "errors": [], "skipped": result.skipped, "notes": result.notes,
                     "budget": result.budget.to_json(), "currency": result.budget.currency,
                     "cost": result.record.to_json()})
     else:
-        for line in result.failures or [result.summary]:
+        for line in (result.failures or [result.summary]) + result.notes:
             typer.echo(line)
     if not result.ok:
         raise typer.Exit(1)
@@ -242,12 +242,15 @@ def models_command(fmt: Format = FormatOpt) -> None:
     """Every model: tokenizer, exact or estimate count, context window, and its newest price per 1M tokens."""
     from tokcost.pricing.catalog import load_catalog
 
-    cols = ["id", "vendor", "tokenizer", "count_kind", "context_window", "currency", "input_per_1m",
-            "output_per_1m", "price_currency", "price_date", "tier"]
+    from tokcost.pricing.windows import context_window
+
+    cols = ["id", "vendor", "tokenizer", "count_kind", "context_window", "context_source", "currency",
+            "input_per_1m", "output_per_1m", "price_currency", "price_date", "tier"]
     rows = []
     for m in load_catalog().models:
         e = _newest(m)
-        rows.append([m.id, m.vendor, m.tokenizer, m.count_kind, m.context_window, m.currency,
+        w = context_window(m)
+        rows.append([m.id, m.vendor, m.tokenizer, m.count_kind, w.tokens, w.source, m.currency,
                      _per_m(e, "input"), _per_m(e, "output"), e.currency if e else None,
                      (e.effective or "undated") if e else None, (e.tier or None) if e else None])
     if fmt is Format.json:
@@ -255,8 +258,8 @@ def models_command(fmt: Format = FormatOpt) -> None:
     elif fmt is Format.csv:
         print_csv(cols, rows)
     else:
-        heads = ["id", "vendor", "tokenizer", "count", "context", "currency", "in/1M", "out/1M", "price in",
-                 "price date", "tier"]
+        heads = ["id", "vendor", "tokenizer", "count", "context", "context source", "currency", "in/1M",
+                 "out/1M", "price in", "price date", "tier"]
         print_table("prices per 1M tokens (newest; the base tier when prices are tiered)",
                     heads, rows, numeric=["context", "in/1M", "out/1M"])
 

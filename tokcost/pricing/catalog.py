@@ -40,7 +40,7 @@ MODEL_KEYS: dict[str, tuple[type, bool]] = {
     "id": (str, True), "aliases": (list, False), "display_name": (str, True),
     "count_kind": (str, True), "tokenizer": (str, False), "proxy_tokenizer": (str, False),
     "context_window": (int, False), "context_source": (str, False), "families": (list, False),
-    "genai_prices": (str, False), "comment": (str, False),
+    "genai_prices": (str, False), "litellm": (str, False), "comment": (str, False),
 }
 PRICE_KEYS: dict[str, tuple[type, bool]] = {
     "model": (str, True), "doc_model": (str, True), "source": (str, True), "table": (str, True),
@@ -159,6 +159,7 @@ class ModelRecord:
     context_source: str = ""
     families: tuple[str, ...] = ()
     genai_prices: str | None = None
+    litellm: str | None = None  # key in LiteLLM's model database (tokcost.pricing.litellm_db)
     comment: str = ""
     file: str = ""
 
@@ -338,7 +339,8 @@ def _model_record(raw: dict[str, Any], vendor: Vendor, history: tuple[PriceEntry
         currency=vendor.currency, history=history, aliases=tuple(raw.get("aliases", ())),
         proxy_tokenizer=raw.get("proxy_tokenizer"), context_window=raw.get("context_window"),
         context_source=raw.get("context_source", ""), families=tuple(raw.get("families", ())),
-        genai_prices=raw.get("genai_prices"), comment=raw.get("comment", ""), file=file,
+        genai_prices=raw.get("genai_prices"), litellm=raw.get("litellm"), comment=raw.get("comment", ""),
+        file=file,
     )
 
 

@@ -20,6 +20,7 @@ class CheckResult:
     errors: list[str] = field(default_factory=list)  # input/usage problems: nothing was checked
     summary: str = ""
     skipped: list[str] = field(default_factory=list)  # binary/empty files found in a folder walk
+    notes: list[str] = field(default_factory=list)  # said even when a failure is reported
 
 
 
@@ -97,7 +98,8 @@ def judge(record: CostRecord, budget: Money) -> CheckResult:
             joined = " (these inputs are one request; --per-input sends each as its own)" if r.inputs > 1 else ""
             failures.append(f"{r.label}: {size:,} tokens{parts} > {record.model} context window {window:,} "
                             f"by {size - window:,}{tail if record.count_kind == 'estimate' else ''}{joined}")
-    fits = (f"largest request {largest:,} tokens fits the context window {window:,}" if window
-            else "context window unknown: not checked")
+    fits = (f"largest request {largest:,} tokens fits the context window {window:,} ({record.context_source})"
+            if window else f"context window of {record.model} NOT CHECKED: unknown ({record.context_source})")
     summary = "" if failures else f"ok: {show(high)} {cur} <= {plain(limit)} {cur} budget ({what}, {record.model}); {fits}{tail}"
-    return CheckResult(not failures, failures, record, budget, summary=summary)
+    notes = [fits] if failures and not window else []
+    return CheckResult(not failures, failures, record, budget, summary=summary, notes=notes)

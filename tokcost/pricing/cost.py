@@ -25,6 +25,7 @@ from tokcost.pricing.jobs import Job, Request, build_job, declared_models
 from tokcost.errors import TokcostError, UsageError
 from tokcost.pricing.money import CURRENCIES, Amount, FxRate, Money, parse_decimal, plain
 from tokcost.pricing.arithmetic import CostBreakdown, estimate_cost
+from tokcost.pricing.windows import context_window
 
 if TYPE_CHECKING:
     from tokcost.pricing.training import TrainingCost
@@ -67,6 +68,7 @@ class CostRecord:
     per_request: tuple[RequestTokens, ...]
     context_window: int | None
     band: Band | None = None
+    context_source: str = ""  # where the window comes from, or why it is unknown
     output_band: Amount | None = None
     notes: tuple[str, ...] = ()
     training: TrainingCost | None = None  # with `epochs`: the fine-tuning job's cost
@@ -90,7 +92,7 @@ class CostRecord:
             "output_cost": b.output_cost.to_json(), "total_cost": b.total_cost.to_json(),
             "price_source": f"{e.source}, table {e.table}", "price_date": e.effective, "price_status": e.status,
             "price_currency": e.currency, "price_unit": e.per_tokens, "tier": b.tier or None,
-            "context_window": self.context_window,
+            "context_window": self.context_window, "context_source": self.context_source,
         }
         if b.fx is not None:
             data["fx"] = {"rate": plain(b.fx.rate), "date": b.fx.date.isoformat(), "origin": b.fx.origin,
@@ -348,11 +350,13 @@ def _record(model: ModelRecord, job: Job, given: bool, opts: dict[str, Any]) -> 
         out_band = sum((r.output for r in reqs), Amount.of(0)) * repeat
     if band is not None:
         band = Band(band.low * repeat, band.high * repeat, band.tokenizers)
+    window = context_window(model)
     return CostRecord(
         model=model.id, vendor=model.vendor, tokenizer=model.tokenizer,
         count_kind="given" if given else model.count_kind, requests=len(reqs) * repeat, inputs=job.inputs,
         input_tokens=central_in * repeat, output_tokens=central_out * repeat, breakdown=breakdown,
-        per_request=tuple(reqs), context_window=model.context_window, band=band, output_band=out_band,
+        per_request=tuple(reqs), context_window=window.tokens, context_source=window.source, band=band,
+        output_band=out_band,
         notes=tuple(dict.fromkeys(notes)))
 
 
