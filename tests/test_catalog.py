@@ -307,3 +307,16 @@ def test_genai_prices_imported_lazily():
             "sys.exit('genai_prices' in sys.modules)")
     root = Path(__file__).resolve().parents[1]
     assert subprocess.run([sys.executable, "-c", code], cwd=root).returncode == 0
+
+
+def test_current_prices_evaluated_at_a_stated_instant(cat, no_network):
+    from datetime import UTC, datetime
+
+    from tokcost.pricing.current import current_record, evaluation_instant, instant_label
+
+    at = evaluation_instant()
+    assert at.tzinfo is UTC and at.microsecond == 0
+    entry = current_record(cat.get("gpt-4o")).price_on()
+    assert instant_label(at) in entry.effective and "T" in instant_label(at)
+    noon = datetime(2025, 6, 1, 12, 30, tzinfo=UTC)
+    assert "evaluated at 2025-06-01T12:30:00Z" in current_record(cat.get("gpt-4o"), noon).price_on().effective

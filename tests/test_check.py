@@ -34,7 +34,8 @@ def test_passes(capsys):
 def test_over_budget(capsys):
     code, out, _ = run(capsys, "-m", "deepseek-v2", *HUNDRED_10K, "--budget", "2.5")
     assert code == 1
-    assert out.strip() == "over budget: 3.00 CNY > 2.5 CNY budget by 0.50 CNY (1 input, 100 requests, deepseek-v2)"
+    assert out.strip() == ("over budget: 3.00 CNY > 2.5 CNY budget by 0.50 CNY (1 input, 100 requests, deepseek-v2); "
+                           "assuming 10,000 output tokens per request")
 
 
 def test_over_budget_counts_inputs_and_requests(capsys, tmp_path):
@@ -104,7 +105,8 @@ def test_json_format(capsys):
     data = json.loads(out)
     assert code == 1 and data["ok"] is False and data["budget"] == "1.00" and data["currency"] == "USD"
     assert data["failures"] == [
-        "over budget: 1.4023 USD > 1 USD budget by 0.4023 USD (1 input, gpt-4-turbo)",
+        "over budget: 1.4023 USD > 1 USD budget by 0.4023 USD (1 input, gpt-4-turbo); "
+        "assuming 0 output tokens (set --output-ratio or --output-tokens)",
         "--input-tokens: 140,230 tokens > gpt-4-turbo context window 128,000 by 12,230",
     ]
 
@@ -133,3 +135,35 @@ def test_api():
     assert result.record.total_cost.to_json() == "3.00"
     result = check(model="deepseek-v2", budget="2", input_tokens=10_000, output_tokens=10_000, requests=100)
     assert not result.ok and result.failures[0].startswith("over budget: 3.00 CNY > 2 CNY budget by 1.00 CNY")
+
+
+def test_verdict_states_zero_output_assumption(capsys):
+    code, out, _ = run(capsys, "-m", "deepseek-v2", "--input-tokens", "10000", "--budget", "1")
+    assert code == 0 and "assuming 0 output tokens (set --output-ratio or --output-tokens)" in out.splitlines()[0]
+    code, out, _ = run(capsys, "-m", "deepseek-v2", "--input-tokens", "10000", "--budget", "0.000001")
+    assert code == 1 and out.startswith("over budget") and "assuming 0 output tokens" in out.splitlines()[0]
+
+
+def test_verdict_states_given_output(capsys):
+    code, out, _ = run(capsys, "-m", "deepseek-v2", "--input-tokens", "1000", "--output-ratio", "0.5", "--budget", "1")
+    assert code == 0 and "assuming output = input x 0.5 per request" in out
+
+
+def test_verdict_uses_max_tokens_as_worst_case(capsys, tmp_path):
+    batch = tmp_path / "batch.jsonl"
+    line = {"custom_id": "a", "method": "POST", "url": "/v1/chat/completions",
+            "body": {"model": "gpt-4o", "max_tokens": 1000, "messages": [{"role": "user", "content": "hi"}]}}
+    batch.write_text(json.dumps(line) + "\n", encoding="utf-8")
+    code, out, _ = run(capsys, str(batch), "-m", "gpt-4o", "--budget", "1USD")
+    assert code == 0 and "each request's max_tokens / max_completion_tokens as its output (worst case)" in out
+    code, out, _ = run(capsys, str(batch), "-m", "gpt-4o", "--budget", "0.01USD", "--as-of", "2024-06-01")
+    assert code == 1 and "0.015" in out  # 1,000 output tokens at $15 per 1M: over a 1-cent budget
+
+
+def test_gemini_over_budget_exits_1(capsys):
+    code, out, _ = run(capsys, "-m", "gemini-1.5-pro", "--input-tokens", "100000", "--output-tokens", "0",
+                       "--currency", "USD", "--as-of", "2024-06-01", "--budget", "0.345USD")
+    assert code == 1 and out.startswith("over budget: 0.35 USD > 0.345 USD budget")
+    code, out, _ = run(capsys, "-m", "gemini-1.5-pro", "--input-tokens", "100000", "--output-tokens", "0",
+                       "--currency", "USD", "--as-of", "2024-06-01", "--budget", "0.35USD")
+    assert code == 0

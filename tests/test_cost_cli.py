@@ -35,8 +35,8 @@ GOLDENS = [
     ("qwen-long", ["--input-tokens", M, "--as-of", "2024-05-01"], "20.00", "CNY", None),
     ("qwen-long", ["--input-tokens", M, "--as-of", "2024-06-01"], "0.50", "CNY", None),
     # 200k prompt: the whole prompt at the > 128k tier, 51 CNY per 1M (the <= 128k tier is 25)
-    ("gemini-1.5-pro", ["--input-tokens", "200000"], "10.20", "CNY", "prompt > 128k tokens"),
-    ("gemini-1.5-pro", ["--input-tokens", "100000"], "2.50", "CNY", "prompt <= 128k tokens"),
+    ("gemini-1.5-pro", ["--input-tokens", "200000"], "1.40", "USD", "prompt > 128k tokens"),
+    ("gemini-1.5-pro", ["--input-tokens", "100000"], "0.35", "USD", "prompt <= 128k tokens"),
     ("spark-3.5-max", ["--input-tokens", M], {"low": "21.00", "high": "30.00"}, "CNY", None),
     ("ernie-speed", ["--input-tokens", M, "--output-tokens", M], "0.00", "CNY", None),
     ("deepseek-v2", ["--input-tokens", "1000", "--requests", "1000"], "1.00", "CNY", None),
@@ -100,9 +100,9 @@ def test_usd_cny_override(capsys):
 
 
 def test_cny_to_usd(capsys):
-    [rec] = cost_json(capsys, "-m", "deepseek-v2", "--input-tokens", M, "--output-tokens", M,
+    [rec] = cost_json(capsys, "-m", "hunyuan-pro", "--input-tokens", M, "--output-tokens", M,
                       "--currency", "USD", "--usd-cny", "8")
-    assert rec["total_cost"] == "0.375" and rec["currency"] == "USD" and rec["price_currency"] == "CNY"
+    assert rec["total_cost"] == "16.25" and rec["currency"] == "USD" and rec["price_currency"] == "CNY"
 
 
 @pytest.mark.parametrize("args", [["-m", "gpt-4o-mini"], ["-m", "deepseek-v2,gpt4o"]])

@@ -82,3 +82,32 @@ def test_convert_states_rate():
 def test_bad_currency():
     with pytest.raises(ValueError):
         Money.of(1, "EUR")
+
+
+def test_json_and_csv_money_are_rounded_half_even_to_ten_places():
+    from tokcost.pricing.money import MONEY_PLACES, Money
+
+    m = Money(D("0.3438789546079779917469050894"), D("0.3438789546079779917469050894"), "USD")
+    assert MONEY_PLACES == 10
+    assert m.to_json() == "0.3438789546" and m.csv_cells() == ("0.3438789546", "0.3438789546")
+    assert Money.of(D("0.00000000005"), "USD").to_json() == "0.00"  # half-even: ...0|5 -> even 0
+    assert Money.of(D("0.00000000015"), "USD").to_json() == "0.0000000002"
+    assert Money.of(3, "CNY").to_json() == "3.00"
+    assert m.amount == Amount(m.low, m.high)  # exact underneath
+
+
+def test_cost_json_and_csv_agree(capsys):
+    import csv
+    import io
+    import json
+
+    from tokcost.cli import main
+
+    args = ["cost", "-m", "hunyuan-pro", "--input-tokens", "12345", "--output-tokens", "0", "--currency", "USD",
+            "--usd-cny", "7.1234567"]
+    assert main([*args, "-f", "json"]) == 0
+    rec = json.loads(capsys.readouterr().out)[0]
+    assert main([*args, "-f", "csv"]) == 0
+    row = next(csv.DictReader(io.StringIO(capsys.readouterr().out)))
+    assert rec["total_cost"] == row["total_low"] == row["input_cost"]
+    assert len(rec["total_cost"].partition(".")[2]) == 10 and "half-even" in rec["money"]

@@ -58,19 +58,19 @@ def test_gemini_long_prompt_tier(cat):
     short = estimate_cost(rec, 100_000, 0)
     assert long.tier == "prompt > 128k tokens"
     assert short.tier == "prompt <= 128k tokens"
-    # the whole 200k prompt is billed at the > 128k price (51 CNY per 1M)
-    assert long.input_cost == Money.of(D("10.2"), "CNY")
+    # the whole 200k prompt is billed at the > 128k price (Google's own $7 per 1M)
+    assert long.input_cost == Money.of(D("1.4"), "USD")
 
 
 def test_tier_chosen_per_request(cat):
     b = estimate_cost(cat.get("gemini-1.5-pro"), 100_000, 0, requests=3)
     assert b.tier == "prompt <= 128k tokens" and b.input_tokens == Amount.of(300_000)
-    assert b.input_cost == Money.of(D("7.5"), "CNY")
+    assert b.input_cost == Money.of(D("1.05"), "USD")  # Google's own $3.5 per 1M (<= 128k), 3 x 100k
 
 
 def test_range_straddling_tiers(cat):
     b = estimate_cost(cat.get("gemini-1.5-pro"), Amount(D(100_000), D(200_000)), 0)
-    assert b.input_cost == Money(D("2.5"), D("10.2"), "CNY")
+    assert b.input_cost == Money(D("0.35"), D("1.4"), "USD")
     assert any("straddles" in n for n in b.notes)
 
 
@@ -105,7 +105,7 @@ def test_usd_to_cny_states_rate(cat):
 
 def test_cny_to_usd(cat):
     fx = FxRate(D("8"), date(2024, 1, 1), "test")
-    assert estimate_cost(cat.get("deepseek-v2"), M, M, currency="USD", fx=fx).total_cost == Money.of(D("0.375"), "USD")
+    assert estimate_cost(cat.get("hunyuan-pro"), M, M, currency="USD", fx=fx).total_cost == Money.of(D("16.25"), "USD")
 
 
 def test_conversion_needs_rate(cat):

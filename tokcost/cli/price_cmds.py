@@ -85,13 +85,19 @@ def _captions(records: Any, opts: dict[str, Any]) -> list[str]:
         lines.append("estimate rows: input tokens = the proxy tokenizer's count; band = min\u2013max over every "
                      "chat-LLM tokenizer (not p50k, BERT or J2); their costs are ranges over the band")
     if opts["prices"] == "current":
-        from tokcost.pricing.current import source_info
+        from tokcost.pricing.current import instant_label, source_info
 
         src = source_info()
-        lines.append(f"prices: {src.label} (its data as of {src.data_date.isoformat()}), not the dated documents")
+        lines.append(f"prices: {src.label} (its data as of {src.data_date.isoformat()}), {instant_label()}, "
+                     "not the dated documents")
     if opts["output_tokens"] is None and opts["output_ratio"] is None:
         lines.append("output tokens: 0 (default; set --output-tokens or --output-ratio)")
     return lines
+
+
+def _csv_money(m: Any) -> str:
+    low, high = m.csv_cells()
+    return low if low == high else f"{low}-{high}"
 
 
 def _print_cost(records: Any, opts: dict[str, Any], fmt: Format) -> None:
@@ -109,8 +115,8 @@ def _print_cost(records: Any, opts: dict[str, Any], fmt: Format) -> None:
             b, j = r.breakdown, r.to_json()
             rows.append([r.model, r.count_kind, r.tokenizer, r.requests, r.input_tokens,
                          r.band.low if r.band else None, r.band.high if r.band else None, r.output_tokens,
-                         r.currency, b.input_cost.amount.format(), b.cache_hit_cost.amount.format(),
-                         b.output_cost.amount.format(), b.total_cost.low, b.total_cost.high,
+                         r.currency, _csv_money(b.input_cost), _csv_money(b.cache_hit_cost),
+                         _csv_money(b.output_cost), *b.total_cost.csv_cells(),
                          j["price_source"], j["price_date"], b.tier, "ok", ""])
         blank = [""] * len(cols)
         rows += [[*blank, "error", e] for e in records.errors]
@@ -245,23 +251,46 @@ def models_command(fmt: Format = FormatOpt) -> None:
     from tokcost.pricing.windows import context_window
 
     cols = ["id", "vendor", "tokenizer", "count_kind", "context_window", "context_source", "currency",
-            "input_per_1m", "output_per_1m", "price_currency", "price_date", "tier"]
+            "input_per_1m", "output_per_1m", "input_from", "output_from", "price_date", "tier"]
     rows = []
     for m in load_catalog().models:
-        e = _newest(m)
         w = context_window(m)
+        fields = _model_fields(m)
         rows.append([m.id, m.vendor, m.tokenizer, m.count_kind, w.tokens, w.source, m.currency,
-                     _per_m(e, "input"), _per_m(e, "output"), e.currency if e else None,
-                     (e.effective or "undated") if e else None, (e.tier or None) if e else None])
+                     *(_per_1m(fields[k]) for k in ("input", "output")),
+                     *(_origin(fields[k]) for k in ("input", "output")),
+                     next((f.entry.effective or "undated" for f in fields.values() if f), None),
+                     next((f.entry.tier for f in fields.values() if f and f.entry.tier), None)])
     if fmt is Format.json:
         print_json([dict(zip(cols, row)) for row in rows])
     elif fmt is Format.csv:
         print_csv(cols, rows)
     else:
         heads = ["id", "vendor", "tokenizer", "count", "context", "context source", "currency", "in/1M",
-                 "out/1M", "price in", "price date", "tier"]
-        print_table("prices per 1M tokens (newest; the base tier when prices are tiered)",
+                 "out/1M", "input from", "output from", "price date", "tier"]
+        print_table("prices per 1M tokens in the vendor's currency, in effect on the newest date known (base tier)",
                     heads, rows, numeric=["context", "in/1M", "out/1M"])
+
+
+def _model_fields(m: Any) -> dict[str, Any]:
+    from tokcost.pricing.catalog import default_fx
+    from tokcost.pricing.selection import select
+
+    return {k: select(m, k, day=m.newest_date, prompt_tokens=None, target=m.currency, fx=default_fx())
+            for k in ("input", "output")}
+
+
+def _per_1m(field: Any) -> str | None:
+    if field is None:
+        return None
+    return (field.price * 1_000_000 * (1 / __import__("decimal").Decimal(field.per_tokens))).format()
+
+
+def _origin(field: Any) -> str | None:
+    if field is None:
+        return None
+    e = field.entry
+    return f"{field.provenance}: {e.source} {e.table} ({e.effective or 'undated'})"
 
 
 def _entry_json(e: Any) -> dict[str, Any]:

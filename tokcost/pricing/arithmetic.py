@@ -14,6 +14,7 @@ from typing import Any
 from tokcost.pricing.catalog import ModelRecord, PriceEntry, unit_label
 from tokcost.errors import TokcostError, UsageError
 from tokcost.pricing.money import Amount, FxRate, Money, Number
+from tokcost.pricing.selection import KINDS, FieldPrice, no_price, select, target_currency
 
 Tokens = Amount | Number
 
@@ -32,8 +33,10 @@ class CostBreakdown:
     total_cost: Money
     entry: PriceEntry  # the price entry used (for the largest prompt, if a range straddles tiers)
     tier: str
-    fx: FxRate | None
+    fx: FxRate | None  # the stated rate, when a vendor figure in the other currency was converted
     notes: tuple[str, ...]
+    fields: tuple[FieldPrice, ...] = ()  # the figure billing each price field, with row and rate
+    as_of: date | None = None  # the day the prices are in effect on
 
     def to_json(self) -> dict[str, Any]:
         e = self.entry
@@ -48,6 +51,8 @@ class CostBreakdown:
             "tier": self.tier or None,
             "fx": None if self.fx is None else {"rate": str(self.fx.rate), "date": self.fx.date.isoformat(),
                                                  "origin": self.fx.origin},
+            "prices": [f.to_json() for f in self.fields],
+            "as_of": None if self.as_of is None else self.as_of.isoformat(),
             "notes": list(self.notes),
         }
 
@@ -72,38 +77,53 @@ def estimate_cost(
     fx: FxRate | None = None,
 ) -> CostBreakdown:
     """Cost of `requests` requests of `input_tokens` in and `output_tokens` out (or
-    input × `output_ratio`). `currency` converts with the explicit `fx` rate."""
+    input × `output_ratio`), in `currency` (default: the vendor's). Each price field is chosen by
+    provenance (see `selection`); the stated `fx` converts a vendor figure in the other currency."""
     inp = Amount.of(input_tokens)
     out = _output_tokens(inp, output_tokens, output_ratio)
     _check_args(inp, out, cache_hit_ratio, requests)
-    low_entry = record.price_on(as_of, _whole(inp.low))
-    high_entry = record.price_on(as_of, _whole(inp.high))
-    target = currency or high_entry.currency
+    day = as_of or record.newest_date
+    target = target_currency(record, currency)
     notes: list[str] = []
-    if low_entry is high_entry:
-        parts = _parts(high_entry, inp, out, cache_hit_ratio, target, fx, notes)
+    high = _fields(record, day, _whole(inp.high), target, fx)
+    low = _fields(record, day, _whole(inp.low), target, fx)
+    if low == high:
+        parts = _parts(record, day, high, inp, out, cache_hit_ratio, notes)
     else:
-        low = _parts(low_entry, Amount.of(inp.low), Amount.of(out.low), cache_hit_ratio, target, fx, notes)
-        high = _parts(high_entry, Amount.of(inp.high), Amount.of(out.high), cache_hit_ratio, target, fx, notes)
-        parts = _Parts(*(_span(a, b) for a, b in zip(_fields(low), _fields(high), strict=True)))
-        notes.append(f"the prompt range {inp} straddles a tier boundary: low end at {low_entry.tier or 'base'}, "
-                     f"high end at {high_entry.tier or 'base'}")
-    parts = _Parts(*(m * requests for m in _fields(parts)))
-    notes.extend(_entry_notes(record, high_entry, as_of))
-    used_fx = fx if any(e.currency != target for e in (low_entry, high_entry)) else None
-    if used_fx is not None:
-        notes.append(f"converted {high_entry.currency}->{target} at {used_fx.short()}")
+        lo = _parts(record, day, low, Amount.of(inp.low), Amount.of(out.low), cache_hit_ratio, notes)
+        hi = _parts(record, day, high, Amount.of(inp.high), Amount.of(out.high), cache_hit_ratio, notes)
+        parts = _Parts(*(_span(a, b) for a, b in zip(_fields_of(lo), _fields_of(hi), strict=True)))
+        notes.append(f"the prompt range {inp} straddles a tier boundary: low end at {_tier(low) or 'base'}, "
+                     f"high end at {_tier(high) or 'base'}")
+    parts = _Parts(*(m * requests for m in _fields_of(parts)))
+    used = tuple(f for f in high.values() if f is not None)
+    notes[:0] = [f.describe() for f in used]
+    notes.extend(_entry_notes(record, as_of))
+    stated_fx = fx if any(f.provenance == "own-converted" for f in used) else None
+    main = next(f.entry for f in used)
     return CostBreakdown(
         model=record.id, requests=requests, input_tokens=inp * requests, output_tokens=out * requests,
         cache_hit_tokens=inp * cache_hit_ratio * requests, currency=target,
         input_cost=parts.input, cache_hit_cost=parts.cache_hit, output_cost=parts.output,
-        total_cost=parts.input + parts.cache_hit + parts.output, entry=high_entry,
-        tier=high_entry.tier, fx=used_fx, notes=tuple(dict.fromkeys(notes)),
+        total_cost=parts.input + parts.cache_hit + parts.output, entry=main,
+        tier=_tier(high), fx=stated_fx, notes=tuple(dict.fromkeys(notes)), fields=used, as_of=day,
     )
 
 
+def _fields(record: ModelRecord, day: date, prompt: int, target: str,
+            fx: FxRate | None) -> dict[str, FieldPrice | None]:
+    found = {k: select(record, k, day=day, prompt_tokens=prompt, target=target, fx=fx) for k in KINDS}
+    if found["input"] is None and found["output"] is None:
+        raise no_price(record, day)
+    return found
+
+
+def _tier(fields: dict[str, FieldPrice | None]) -> str:
+    return next((f.entry.tier for f in fields.values() if f is not None and f.entry.tier), "")
+
+
 def price_cost(entry: PriceEntry, kind: str, tokens: Tokens) -> Money:
-    """Tokens × one price of an entry ("input", "output" or "cache_hit_input"), in its currency."""
+    """Tokens × one price of an entry ("input", "output", "cache_hit_input"), in its currency."""
     price: Amount | None = getattr(entry, kind)
     tokens = Amount.of(tokens)
     if price is None:
@@ -115,34 +135,33 @@ def price_cost(entry: PriceEntry, kind: str, tokens: Tokens) -> Money:
     return Money(cost.low / entry.per_tokens, cost.high / entry.per_tokens, entry.currency)
 
 
-def _parts(entry: PriceEntry, inp: Amount, out: Amount, hit_ratio: Decimal, target: str,
-           fx: FxRate | None, notes: list[str]) -> _Parts:
+def _parts(record: ModelRecord, day: date, fields: dict[str, FieldPrice | None], inp: Amount, out: Amount,
+           hit_ratio: Decimal, notes: list[str]) -> _Parts:
+    target = next(f.currency for f in fields.values() if f is not None)
     hits = inp * hit_ratio
     misses = inp * (1 - hit_ratio)
-    hit_kind = "cache_hit_input"
-    if hit_ratio and entry.cache_hit_input is None:
-        hit_kind = "input"
-        notes.append(f"{entry.doc_model} has no cache-hit input price in {entry.table}: "
-                     "cache hits are billed at the normal input price")
-    if entry.currency != target and fx is None:
-        raise UsageError(f"{entry.doc_model} is priced in {entry.currency}; pricing in {target} "
-                         "needs an exchange rate (fx)")
-    parts = [price_cost(entry, "input", misses), price_cost(entry, hit_kind, hits),
-             price_cost(entry, "output", out)]
-    return _Parts(*(m.convert(target, fx) for m in parts))
+    hit_field = fields["cache_hit_input"]
+    if hit_ratio and hit_field is None:
+        hit_field = fields["input"]
+        notes.append(f"{record.id} has no cache-hit input price in effect: cache hits are billed at the normal "
+                     "input price")
+    return _Parts(_cost(record, day, fields["input"], "input", misses, target),
+                  _cost(record, day, hit_field, "input", hits, target),
+                  _cost(record, day, fields["output"], "output", out, target))
 
 
-def _entry_notes(record: ModelRecord, entry: PriceEntry, as_of: date | None) -> list[str]:
-    notes = [f"price: {entry.describe()}"]
-    if entry.tier:
-        notes.append(f"tier: {entry.tier} (chosen by the prompt tokens of one request)")
-    if entry.garbled:
-        notes.append(f"the source cell is garbled or misprinted: {entry.note or entry.comment}")
-    if entry.converted:
-        notes.append(f"this figure is the document's own conversion, not a vendor-quoted price: {entry.note}")
-    for other in record.conflicts_on(as_of):
-        notes.append(f"conflict: {other.describe()}; {other.resolution}")
-    return notes
+def _cost(record: ModelRecord, day: date, field: FieldPrice | None, kind: str, tokens: Amount,
+          target: str) -> Money:
+    if field is not None:
+        return field.cost(tokens)
+    if tokens.high == 0:
+        return Money.zero(target)
+    raise TokcostError(f"{record.id}: no {kind} price in effect on {day.isoformat()} (the documents give none); "
+                       f"give 0 {kind} tokens or pick another date")
+
+
+def _entry_notes(record: ModelRecord, as_of: date | None) -> list[str]:
+    return [f"conflict: {other.describe()}; {other.resolution}" for other in record.conflicts_on(as_of)]
 
 
 def _output_tokens(inp: Amount, output: Tokens | None, ratio: Decimal | None) -> Amount:
@@ -170,7 +189,7 @@ def _span(a: Money, b: Money) -> Money:
     return Money(min(a.low, b.low), max(a.high, b.high), a.currency)
 
 
-def _fields(p: _Parts) -> tuple[Money, Money, Money]:
+def _fields_of(p: _Parts) -> tuple[Money, Money, Money]:
     return (p.input, p.cache_hit, p.output)
 
 

@@ -1,9 +1,9 @@
 """The price catalog: one TOML file per vendor under tokcost/data/prices/, strictly validated.
 
 Every price entry is one printed figure from a source document, with its document, table,
-effective date (as printed and as an interval) and status. `ModelRecord.price_on` picks the
-entry in effect on a date for a prompt size; which entry wins among several is the rule in
-`_rank` below. Rows marked CONFLICT are kept (`conflict = true`) but never chosen.
+effective date (as printed and as an interval) and status. Which figure bills each price field on a
+day is `tokcost.pricing.selection` (by provenance; dates read by meaning); `ModelRecord.price_on`
+uses it. Rows marked CONFLICT are kept (`conflict = true`) but never chosen.
 """
 from __future__ import annotations
 
@@ -49,7 +49,7 @@ PRICE_KEYS: dict[str, tuple[type, bool]] = {
     "prompt_min": (int, False), "prompt_max": (int, False), "effective": (str, True),
     "status": (str, True), "note": (str, False), "converted": (str, False), "conversion_rate": (str, False),
     "corrected_input": (str, False), "corrected_output": (str, False), "correction_source": (str, False),
-    "promotion": (str, False),
+    "promotion": (str, False), "promotion_from": (str, False), "promotion_until": (str, False),
     "garbled": (bool, False), "conflict": (bool, False), "resolution": (str, False),
     "comment": (str, False),
 }
@@ -93,7 +93,9 @@ class PriceEntry:
     corrected_input: Amount | None = None  # a correction of a printed figure, with its own source
     corrected_output: Amount | None = None
     correction_source: str = ""
-    promotion: str = ""
+    promotion: str = ""  # a dated promotion (free trial) and its uncertainty, in words
+    promotion_from: date | None = None
+    promotion_until: date | None = None  # exclusive
     printed_input: str = ""  # the figures exactly as the document prints them ("10.00", "21-30")
     printed_output: str = ""
     garbled: bool = False
@@ -169,25 +171,21 @@ class ModelRecord:
         return max(days) if days else date.today()
 
     def price_on(self, as_of: date | None = None, prompt_tokens: int | None = None) -> PriceEntry:
-        """The entry in effect on `as_of` (default: the newest date known) for this prompt size."""
+        """The entry that bills input (else output) on `as_of` (default: the newest date known) for this
+        prompt size, in the vendor's currency, chosen as `selection` chooses each price field."""
+        from tokcost.pricing.selection import no_price, select
+
         day = as_of or self.newest_date
-        live = [e for e in self.history if not e.conflict and e.in_effect(day) and e.tier_matches(prompt_tokens)]
-        if not live:
-            raise UsageError(f"no price for {self.id} in effect on {day.isoformat()}"
-                             f" (prices known: {', '.join(sorted({e.effective for e in self.history}))})")
-        return max(live, key=lambda e: _rank(e, self.currency))
+        for kind in ("input", "output"):
+            found = select(self, kind, day=day, prompt_tokens=prompt_tokens, target=self.currency, fx=None,
+                           convert=False)
+            if found is not None:
+                return found.entry
+        raise no_price(self, day)
 
     def conflicts_on(self, as_of: date | None = None) -> tuple[PriceEntry, ...]:
         day = as_of or self.newest_date
         return tuple(e for e in self.history if e.conflict and e.in_effect(day))
-
-
-def _rank(e: PriceEntry, vendor_currency: str) -> tuple[Any, ...]:
-    """Highest wins: an entry with both prices (it can price any request), a clean figure,
-    quoted by the vendor (not the document's conversion), for the specific tier, in the
-    vendor's currency, newest, then the later entry in the file (later tables)."""
-    return (bool(e.tier), e.complete, not e.garbled, not e.converted,
-            e.currency == vendor_currency, e.valid_from or date.min, e.order)
 
 
 @dataclass(frozen=True)
@@ -370,6 +368,7 @@ def _price_entry(ctx: _Ctx, raw: dict[str, Any], vendor: Vendor, order: int,
         converted=raw.get("converted", ""), conversion_rate=raw.get("conversion_rate", ""),
         corrected_input=prices["corrected_input"], corrected_output=prices["corrected_output"],
         correction_source=raw.get("correction_source", ""), promotion=raw.get("promotion", ""),
+        promotion_from=ctx.day(raw, "promotion_from"), promotion_until=ctx.day(raw, "promotion_until"),
         printed_input=raw.get("input", ""), printed_output=raw.get("output", ""),
         garbled=raw.get("garbled", False),
         conflict=raw.get("conflict", False), resolution=raw.get("resolution", ""),
@@ -389,6 +388,9 @@ def _check_provenance(ctx: _Ctx, raw: dict[str, Any]) -> None:
         ctx.fail("conversion_rate", "is set on a figure that is not a conversion", 'add converted = "from ..."')
     if "conversion_rate" in raw:
         ctx.choice(raw, "conversion_rate", fx_rates())
+    if ("promotion_from" in raw) != ("promotion_until" in raw) or ("promotion_from" in raw and "promotion" not in raw):
+        ctx.fail("promotion", "needs promotion_from, promotion_until and its text together",
+                 "give the days it runs (until is exclusive) and say what is uncertain")
     corrected = [k for k in ("corrected_input", "corrected_output") if k in raw]
     if corrected:
         ctx.require(raw, "correction_source", "a correction of a printed figure cites its own source")
@@ -486,6 +488,15 @@ class _Ctx:
         except ValueError as exc:
             self.fail(key, f"is not a price ({exc})", 'write an exact decimal string like "0.14" or a range "21-30"')
         return None
+
+    def day(self, raw: dict[str, Any], key: str) -> date | None:
+        if key not in raw:
+            return None
+        try:
+            return date.fromisoformat(raw[key])
+        except ValueError:
+            self.fail(key, f"{raw[key]!r} is not a date", 'write "2024-05-21"')
+        raise AssertionError
 
     def effective(self, raw: dict[str, Any], status: str) -> tuple[date | None, date | None]:
         try:

@@ -86,9 +86,10 @@ def judge(record: CostRecord, budget: Money) -> CheckResult:
     what = f"{n} input{'s' if n != 1 else ''}" + (f", {record.requests:,} requests" if record.requests > 1 else "")
     cur, limit = budget.currency, budget.high
     failures = []
+    assume = f"; {record.output_assumption}" if record.output_assumption else ""
     if high > limit:
         failures.append(f"over budget: {show(high)} {cur} > {plain(limit)} {cur} budget by "
-                        f"{show(high - limit)} {cur} ({what}, {record.model}){tail}")
+                        f"{show(high - limit)} {cur} ({what}, {record.model}){tail}{assume}")
     window = record.context_window
     largest = max(int(r.input.high + r.output.high) for r in record.per_request)
     for r in record.per_request if window else ():
@@ -100,6 +101,7 @@ def judge(record: CostRecord, budget: Money) -> CheckResult:
                             f"by {size - window:,}{tail if record.count_kind == 'estimate' else ''}{joined}")
     fits = (f"largest request {largest:,} tokens fits the context window {window:,} ({record.context_source})"
             if window else f"context window of {record.model} NOT CHECKED: unknown ({record.context_source})")
-    summary = "" if failures else f"ok: {show(high)} {cur} <= {plain(limit)} {cur} budget ({what}, {record.model}); {fits}{tail}"
+    summary = ("" if failures else
+               f"ok: {show(high)} {cur} <= {plain(limit)} {cur} budget ({what}, {record.model}){assume}; {fits}{tail}")
     notes = [fits] if failures and not window else []
     return CheckResult(not failures, failures, record, budget, summary=summary, notes=notes)

@@ -23,7 +23,7 @@ from typing import TYPE_CHECKING, Any
 from tokcost.pricing.catalog import ModelRecord, default_fx, load_catalog
 from tokcost.pricing.jobs import Job, Request, build_job, declared_models
 from tokcost.errors import TokcostError, UsageError
-from tokcost.pricing.money import CURRENCIES, Amount, FxRate, Money, parse_decimal, plain
+from tokcost.pricing.money import CURRENCIES, MONEY_PRECISION, Amount, FxRate, Money, parse_decimal, plain
 from tokcost.pricing.arithmetic import CostBreakdown, estimate_cost
 from tokcost.pricing.windows import context_window
 
@@ -71,6 +71,7 @@ class CostRecord:
     context_source: str = ""  # where the window comes from, or why it is unknown
     output_band: Amount | None = None
     notes: tuple[str, ...] = ()
+    output_assumption: str = ""  # what the output token figure assumes, said on every verdict
     training: TrainingCost | None = None  # with `epochs`: the fine-tuning job's cost
 
     @property
@@ -93,6 +94,10 @@ class CostRecord:
             "price_source": f"{e.source}, table {e.table}", "price_date": e.effective, "price_status": e.status,
             "price_currency": e.currency, "price_unit": e.per_tokens, "tier": b.tier or None,
             "context_window": self.context_window, "context_source": self.context_source,
+            "prices": [f.to_json() for f in b.fields],
+            "prices_as_of": None if b.as_of is None else b.as_of.isoformat(),
+            "output_assumption": self.output_assumption or None,
+            "money": MONEY_PRECISION,
         }
         if b.fx is not None:
             data["fx"] = {"rate": plain(b.fx.rate), "date": b.fx.date.isoformat(), "origin": b.fx.origin,
@@ -356,8 +361,25 @@ def _record(model: ModelRecord, job: Job, given: bool, opts: dict[str, Any]) -> 
         count_kind="given" if given else model.count_kind, requests=len(reqs) * repeat, inputs=job.inputs,
         input_tokens=central_in * repeat, output_tokens=central_out * repeat, breakdown=breakdown,
         per_request=tuple(reqs), context_window=window.tokens, context_source=window.source, band=band,
-        output_band=out_band,
-        notes=tuple(dict.fromkeys(notes)))
+        output_band=out_band, notes=tuple(dict.fromkeys(notes)),
+        output_assumption=output_assumption(job, opts["output_tokens"], opts["ratio"]))
+
+
+def output_assumption(job: Job, output_tokens: int | None, ratio: Decimal | None) -> str:
+    """What the output tokens of a job assume, in words (an unstated 0 is said as such)."""
+    capped = sum(r.max_output is not None for r in job.requests)
+    total = len(job.requests)
+    cap = f", capped at each request's max_tokens ({capped} of {total} set one)" if capped else ""
+    if ratio is not None:
+        return f"assuming output = input x {ratio} per request{cap}"
+    if output_tokens is not None:
+        return f"assuming {output_tokens:,} output tokens per request{cap}"
+    if capped == total:
+        return "assuming each request's max_tokens / max_completion_tokens as its output (worst case)"
+    if capped:
+        return (f"assuming max_tokens as output where set ({capped} of {total} requests), 0 output tokens "
+                "elsewhere (set --output-ratio or --output-tokens)")
+    return "assuming 0 output tokens (set --output-ratio or --output-tokens)"
 
 
 def _with_training(record: CostRecord, model: ModelRecord, job: Job, epochs: int | None,

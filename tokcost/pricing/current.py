@@ -10,7 +10,7 @@ from __future__ import annotations
 import dataclasses
 import re
 from dataclasses import dataclass
-from datetime import UTC, date, datetime, time
+from datetime import UTC, date, datetime
 from decimal import Decimal
 from functools import lru_cache
 from typing import Any
@@ -55,8 +55,20 @@ def _verified_dates(text: str | None) -> list[date]:
     return [date.fromisoformat(d) for d in _VERIFIED.findall(text or "")]
 
 
-def current_record(record: ModelRecord) -> ModelRecord:
-    """The same model with today's genai-prices prices as its only history."""
+@lru_cache(maxsize=1)
+def evaluation_instant() -> datetime:
+    """The one instant (UTC, to the second) at which this run evaluates current prices: now, not
+    today's 00:00 UTC (a time-of-day price, e.g. DeepSeek's off-peak window, would be misread)."""
+    return datetime.now(UTC).replace(microsecond=0)
+
+
+def instant_label(at: datetime | None = None) -> str:
+    return f"evaluated at {(at or evaluation_instant()).isoformat().replace('+00:00', 'Z')}"
+
+
+def current_record(record: ModelRecord, at: datetime | None = None) -> ModelRecord:
+    """The same model with genai-prices' prices in effect at `at` (default: `evaluation_instant()`)
+    as its only history."""
     if not record.genai_prices:
         raise UsageError(f"genai-prices has no price for {record.id} (no mapping in the catalog)")
     provider_id, _, model_ref = record.genai_prices.partition(":")
@@ -67,8 +79,9 @@ def current_record(record: ModelRecord) -> ModelRecord:
     except LookupError as exc:
         raise UsageError(f"genai-prices has no price for {record.id} ({record.genai_prices}): {exc}") from exc
     src = source_info()
-    prices = model.get_prices(datetime.combine(date.today(), time(), UTC))
-    entries = tuple(_entries(record.id, provider, model, prices, src))
+    when = at or evaluation_instant()
+    prices = model.get_prices(when)
+    entries = tuple(_entries(record.id, provider, model, prices, src, when))
     return dataclasses.replace(record, history=entries, currency="USD")
 
 
@@ -83,22 +96,24 @@ def missing(catalog: Catalog) -> dict[str, str]:
     return out
 
 
-def _entries(model_id: str, provider: Any, model: Any, prices: Any, src: CurrentSource) -> list[PriceEntry]:
+def _entries(model_id: str, provider: Any, model: Any, prices: Any, src: CurrentSource,
+             when: datetime) -> list[PriceEntry]:
     values = {kind: getattr(prices, attr) for kind, attr in _KINDS.items()}
     starts = sorted({t.start for v in values.values() if _tiered(v) for t in v.tiers})
     bounds = list(zip([None, *starts], [*starts, None], strict=True))
-    return [_entry(model_id, provider, model, values, low, high, src, i) for i, (low, high) in enumerate(bounds)]
+    return [_entry(model_id, provider, model, values, low, high, src, i, when) for i, (low, high) in enumerate(bounds)]
 
 
 def _entry(model_id: str, provider: Any, model: Any, values: dict[str, Any], low: int | None,
-           high: int | None, src: CurrentSource, order: int) -> PriceEntry:
+           high: int | None, src: CurrentSource, order: int, when: datetime) -> PriceEntry:
     tier = _tier_text(low, high)
     amounts = {k: _at(v, low) for k, v in values.items()}
     return PriceEntry(
         model=model_id, vendor_name=provider.name, doc_model=model.id, source=src.label,
         table=f"{provider.id}/{model.id}", currency="USD", per_tokens=1_000_000,
         input=amounts["input"], output=amounts["output"], cache_hit_input=amounts["cache_hit_input"],
-        effective=f"data as of {src.data_date.isoformat()}", valid_from=src.data_date, valid_until=None,
+        effective=f"data as of {src.data_date.isoformat()}; {instant_label(when)}", valid_from=src.data_date,
+        valid_until=None,
         status="current", tier=tier, prompt_min=low, prompt_max=high,
         note=model.price_comments or "", file=src.label, order=order,
     )

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date
-from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
+from decimal import ROUND_HALF_EVEN, ROUND_HALF_UP, Decimal, InvalidOperation
 
 from tokcost.errors import TokcostError
 
@@ -16,6 +16,8 @@ CURRENCIES = frozenset({"CNY", "USD"})
 EN_DASH = "\u2013"
 
 Number = Decimal | int
+MONEY_PLACES = 10  # JSON and CSV money: rounded half-even to this many decimal places (exact underneath)
+MONEY_PRECISION = f"decimal strings rounded half-even to {MONEY_PLACES} places"
 
 
 def _dec(value: object) -> Decimal:
@@ -49,6 +51,12 @@ def plain(value: Decimal, places: int | None = None, min_places: int = 0) -> str
     if decimals < min_places:
         text = f"{value.quantize(Decimal(1).scaleb(-min_places)):f}"
     return text
+
+
+def money_text(value: Decimal) -> str:
+    """Money for JSON and CSV: half-even to MONEY_PLACES places, trailing zeros dropped (at least 2 kept)."""
+    rounded = value.quantize(Decimal(1).scaleb(-MONEY_PLACES), rounding=ROUND_HALF_EVEN)
+    return plain(rounded, min_places=2)
 
 
 @dataclass(frozen=True)
@@ -193,7 +201,14 @@ class Money:
         return self.format()
 
     def to_json(self, places: int | None = None) -> str | dict[str, str]:
-        """Exact -> "3.00"; range -> {"low": .., "high": ..}. Full precision, at least 2 places."""
+        """Exact -> "3.00"; range -> {"low": .., "high": ..}. Rounded half-even to MONEY_PLACES
+        places (or `places`), at least 2 shown; the arithmetic behind it stays exact."""
+        def text(v: Decimal) -> str:
+            return money_text(v) if places is None else plain(v, places, min_places=2)
         if self.is_exact:
-            return plain(self.low, places, min_places=2)
-        return {"low": plain(self.low, places, min_places=2), "high": plain(self.high, places, min_places=2)}
+            return text(self.low)
+        return {"low": text(self.low), "high": text(self.high)}
+
+    def csv_cells(self) -> tuple[str, str]:
+        """(low, high) as the same decimal strings JSON gives."""
+        return money_text(self.low), money_text(self.high)
