@@ -105,7 +105,7 @@ def test_cny_to_usd(capsys):
     assert rec["total_cost"] == "16.25" and rec["currency"] == "USD" and rec["price_currency"] == "CNY"
 
 
-@pytest.mark.parametrize("args", [["-m", "gpt-4o-mini"], ["-m", "deepseek-v2,gpt4o"]])
+@pytest.mark.parametrize("args", [["-m", "gpt-4o-maxi"], ["-m", "deepseek-v2,gpt4o"]])
 def test_unknown_model(capsys, args):
     code, out, err = run(capsys, "cost", *args, "--input-tokens", "5")
     assert code == 2 and out == ""

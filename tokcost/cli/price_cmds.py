@@ -31,7 +31,13 @@ def _cost_options(
     usd_cny: str | None = typer.Option(
         None, "--usd-cny", help="USD->CNY rate for conversions (default: the catalog's dated rate)."),
     as_of: str | None = typer.Option(None, "--as-of", help="Prices in effect on YYYY-MM-DD (default: newest)."),
-    prices: str = typer.Option("documents", "--prices", help="documents (dated, sourced) or current (genai-prices)."),
+    prices: str = typer.Option("documents", "--prices", help="documents (dated, sourced) or current (genai-prices "
+                               "at --at, else LiteLLM's JSON)."),
+    at: str | None = typer.Option(None, "--at", help="With --prices current: the instant prices are evaluated at, "
+                                  "ISO 8601 (default: now, UTC); time-of-day prices such as DeepSeek's off-peak apply."),
+    reasoning_ratio: str | None = typer.Option(
+        None, "--reasoning-ratio", help="Reasoning models: hidden reasoning tokens per visible output token "
+        "(default: the model's stated assumption)."),
     encoding: str | None = typer.Option(None, "--encoding", help="Force an encoding (default: detect)."),
     jobs: int | None = typer.Option(None, "--jobs", "-j", min=1, help="Worker processes (default: all cores)."),
     no_cache: bool = typer.Option(False, "--no-cache", help="Do not use or update the count cache."),
@@ -45,7 +51,8 @@ def _cost_options(
         paths = ["-"]
     return {"paths": paths or [], "text": text, "input_tokens": input_tokens, "output_tokens": output_tokens,
             "output_ratio": output_ratio, "cache_hit": cache_hit, "requests": requests, "per_input": per_input,
-            "currency": currency, "fx": usd_cny, "as_of": as_of, "prices": prices, "encoding": encoding,
+            "currency": currency, "fx": usd_cny, "as_of": as_of, "prices": prices, "at": at,
+            "reasoning_ratio": reasoning_ratio, "encoding": encoding,
             "jobs": jobs, "cache": not no_cache, "field": field, "scheduler": scheduler}
 
 
@@ -88,7 +95,11 @@ def _captions(records: Any, opts: dict[str, Any]) -> list[str]:
         from tokcost.pricing.current import instant_label, source_info
 
         src = source_info()
-        lines.append(f"prices: {src.label} (its data as of {src.data_date.isoformat()}), {instant_label()}, "
+        from tokcost.pricing.current import parse_at
+
+        at = parse_at(opts.get("at"))
+        lines.append(f"prices: {src.label} (its data as of {src.data_date.isoformat()}), {instant_label(at)}"
+                     f"{'' if opts.get('at') else ' (now; set --at)'}, else LiteLLM's JSON where named; "
                      "not the dated documents")
     if opts["output_tokens"] is None and opts["output_ratio"] is None:
         lines.append("output tokens: 0 (default; set --output-tokens or --output-ratio)")
@@ -172,6 +183,8 @@ def cost_command(
         print_training(records, fmt)
     elif records:
         _print_cost(records, {**opts, "output_tokens": opts["output_tokens"]}, fmt)
+    for line in getattr(records, "warnings", []):
+        warn(f"warning: {line}")
     for line in records.skipped:
         warn(f"not ranked: {line}")
     from tokcost.cli.dataset_render import warn_errors

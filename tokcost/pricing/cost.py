@@ -72,6 +72,7 @@ class CostRecord:
     output_band: Amount | None = None
     notes: tuple[str, ...] = ()
     output_assumption: str = ""  # what the output token figure assumes, said on every verdict
+    reasoning_ratio: Decimal | None = None  # reasoning models: hidden reasoning tokens per visible output token
     training: TrainingCost | None = None  # with `epochs`: the fine-tuning job's cost
 
     @property
@@ -108,6 +109,7 @@ class CostRecord:
             data["output_band"] = _tokens_json(self.output_band)
         if self.training is not None:
             data["training"] = self.training.to_json()
+        data["reasoning_ratio"] = None if self.reasoning_ratio is None else plain(self.reasoning_ratio)
         data["notes"] = list(self.notes)
         return data
 
@@ -124,6 +126,7 @@ class CostList(list[CostRecord]):
         self.ranked_with = ranked_with  # the rate used to compare currencies when ranking
         self.unread = unread  # how many of `errors` are inputs that could not be read or parsed
         self.skipped_inputs: list[str] = list(skipped_inputs)  # binary/empty files found in a folder walk
+        self.warnings: list[str] = []  # worth saying, not a failure (stale price data)
 
 
 # ---------------------------------------------------------------- options
@@ -195,17 +198,42 @@ def model_names(models: Sequence[str] | str | None) -> list[str]:
             if n.strip()]
 
 
-def resolve_models(models: Sequence[str] | str) -> list[ModelRecord]:
-    """Model ids or aliases (comma-separated allowed); `all` is every model. Unknown: did-you-mean."""
+def resolve_models(models: Sequence[str] | str, prices: str = "documents") -> list[ModelRecord]:
+    """Model ids or aliases (comma-separated allowed); `all` is every model. Unknown: did-you-mean.
+    With current prices, today's models (tokcost/data/current_models.toml) are known too."""
     catalog = load_catalog()
+    today = _today_records() if prices == "current" else {}
     names = model_names(models)
     if not names:
         raise UsageError("name a model with -m MODEL (or -m all), or give requests that name theirs "
                          "(body.model); `tokcost models` lists them")
     found: list[ModelRecord] = []
     for name in names:
-        found.extend(catalog.models if name.lower() == "all" else [catalog.get(name)])
+        key = name.lower()
+        if key == "all":
+            found.extend([*catalog.models, *today.values()])
+        elif key in today and key not in catalog:
+            found.append(today[key])
+        else:
+            found.append(_get(catalog, name, prices))
     return list({m.id: m for m in found}.values())
+
+
+def _today_records() -> dict[str, ModelRecord]:
+    from tokcost.pricing.current import today_models
+
+    return {k: v.record for k, v in today_models().items()}
+
+
+def _get(catalog: Any, name: str, prices: str) -> ModelRecord:
+    from tokcost.errors import UnknownName
+
+    try:
+        return catalog.get(name)
+    except UnknownName as exc:
+        if prices != "current" and name.strip().lower() in _today_records():
+            raise UsageError(f"{name} is not in the 2024 documents; price it with --prices current") from None
+        raise exc
 
 
 # ---------------------------------------------------------------- counting
@@ -226,15 +254,19 @@ def _given_job(input_tokens: int) -> Job:
     return Job([Request("--input-tokens", {"": input_tokens})], ("",), inputs=1)
 
 
-def _output(inp: Amount, output_tokens: int | None, ratio: Decimal | None, cap: int | None = None) -> Amount:
-    """Output tokens of one request: the option's figure (capped by the request's max_tokens), or,
-    with no option, the request's max_tokens as its worst case."""
+def _output(inp: Amount, output_tokens: int | None, ratio: Decimal | None, cap: int | None = None,
+            reasoning: Decimal | None = None) -> Amount:
+    """Output tokens of one request: the option's figure plus, for a reasoning model, ceil(that x the
+    reasoning ratio) hidden reasoning tokens, capped by the request's max_tokens; with no option,
+    the request's max_tokens as its worst case (it bounds reasoning and visible output together)."""
     if ratio is not None:  # output = ceil(input x ratio), per request
         out = Amount(Decimal(math.ceil(inp.low * ratio)), Decimal(math.ceil(inp.high * ratio)))
     elif output_tokens is not None or cap is None:
         out = Amount.of(output_tokens or 0)
     else:
         return Amount.of(cap)
+    if reasoning is not None:
+        out = Amount(out.low + math.ceil(out.low * reasoning), out.high + math.ceil(out.high * reasoning))
     if cap is not None:
         out = Amount(min(out.low, Decimal(cap)), min(out.high, Decimal(cap)))
     return out
@@ -252,7 +284,8 @@ class _Counts:
 
 
 def _model_requests(model: ModelRecord, job: Job, given: bool, output_tokens: int | None,
-                    ratio: Decimal | None) -> tuple[list[RequestTokens], int, int, Band | None, list[str]]:
+                    ratio: Decimal | None, reasoning: Decimal | None = None,
+                    ) -> tuple[list[RequestTokens], int, int, Band | None, list[str]]:
     """Per-request tokens for one model, its central input/output totals, for an estimate its band,
     and notes on every part not counted exactly."""
     from tokcost.pricing.framing import image_amount, prompt_tokens
@@ -281,15 +314,34 @@ def _model_requests(model: ModelRecord, job: Job, given: bool, output_tokens: in
             central += int(pics.high)
         cap = req.max_output
         c.capped += cap is not None
-        c.reqs.append(RequestTokens(req.label, amount, _output(amount, output_tokens, ratio, cap), req.inputs))
+        c.reqs.append(RequestTokens(req.label, amount, _output(amount, output_tokens, ratio, cap, reasoning),
+                                    req.inputs))
         c.central_in += central
-        c.central_out += int(_output(Amount.of(central), output_tokens, ratio, cap).high)
+        c.central_out += int(_output(Amount.of(central), output_tokens, ratio, cap, reasoning).high)
     if c.capped:
         how = ("the output option, capped at each request's max_tokens" if output_tokens is not None or ratio
                is not None else "each request's max_tokens / max_completion_tokens (worst case)")
         c.notes.append(f"output tokens: {how} ({c.capped} of {len(job.requests)} requests set one)")
     band = Band(c.band_low, c.band_high, spread) if model.count_kind == "estimate" and not given else None
     return c.reqs, c.central_in, c.central_out, band, _short_notes(c.notes)
+
+
+def reasoning_default(model: ModelRecord) -> tuple[bool, Decimal | None]:
+    """Whether a model bills hidden reasoning tokens as output, and its stated default ratio."""
+    from tokcost.pricing.current import today_models
+
+    today = today_models().get(model.id)
+    return (today.reasoning, today.reasoning_ratio) if today else (False, None)
+
+
+def _reasoning(model: ModelRecord, given: Decimal | None) -> tuple[Decimal | None, str]:
+    is_reasoning, default = reasoning_default(model)
+    if not is_reasoning:
+        return None, ""
+    ratio = given if given is not None else default
+    whence = "--reasoning-ratio" if given is not None else "tokcost's stated default for this model, an assumption"
+    return ratio, (f"reasoning: {model.id} bills hidden reasoning tokens as output; assumed reasoning = "
+                   f"{plain(ratio)} x visible output ({whence}); a request's max_tokens caps both together")
 
 
 def _short_notes(notes: list[str], limit: int = 12) -> list[str]:
@@ -341,12 +393,17 @@ def _combine(parts: list[CostBreakdown], main: CostBreakdown) -> CostBreakdown:
 
 
 def _record(model: ModelRecord, job: Job, given: bool, opts: dict[str, Any]) -> CostRecord:
+    reasoning, reasoning_note = _reasoning(model, opts.get("reasoning"))
     reqs, central_in, central_out, band, part_notes = _model_requests(model, job, given, opts["output_tokens"],
-                                                                      opts["ratio"])
+                                                                      opts["ratio"], reasoning)
+    if reasoning_note:
+        part_notes.insert(0, reasoning_note)
     repeat = opts["requests"]
     breakdown = _price(model, reqs, repeat, cache_hit=opts["cache_hit"], as_of=opts["as_of"],
                        currency=opts["currency"], fx=opts["fx"])
     notes = list(breakdown.notes) + part_notes + _overridden(job, model)
+    if breakdown.entry.status == "current" and breakdown.entry.note:
+        notes.insert(0, f"price note: {breakdown.entry.note}")
     if band is not None:
         notes.append(f"estimate: no {model.display_name} tokenizer offline; band = min..max over "
                      f"{len(band.tokenizers)} tokenizers, central figure = {model.tokenizer}")
@@ -362,7 +419,7 @@ def _record(model: ModelRecord, job: Job, given: bool, opts: dict[str, Any]) -> 
         input_tokens=central_in * repeat, output_tokens=central_out * repeat, breakdown=breakdown,
         per_request=tuple(reqs), context_window=window.tokens, context_source=window.source, band=band,
         output_band=out_band, notes=tuple(dict.fromkeys(notes)),
-        output_assumption=output_assumption(job, opts["output_tokens"], opts["ratio"]))
+        output_assumption=output_assumption(job, opts["output_tokens"], opts["ratio"]), reasoning_ratio=reasoning)
 
 
 def output_assumption(job: Job, output_tokens: int | None, ratio: Decimal | None) -> str:
@@ -407,7 +464,8 @@ def cost(paths: Sequence[str] = (), *, models: Sequence[str] | str, text: str | 
          currency: str | None = None, fx: FxRate | Decimal | str | None = None, as_of: date | str | None = None,
          prices: str = "documents", encoding: str | None = None, jobs: int | None = None,
          per_input: bool = False, cache: bool = True, field: str | None = None,
-         scheduler: str | None = None, epochs: int | None = None) -> CostList:
+         scheduler: str | None = None, epochs: int | None = None, at: Any = None,
+         reasoning_ratio: Decimal | str | None = None) -> CostList:
     """Price a job for each model; `models` containing "all" ranks every model, cheapest first.
 
     Inputs that cannot be read and models without a current price (prices="current") are listed
@@ -418,14 +476,15 @@ def cost(paths: Sequence[str] = (), *, models: Sequence[str] | str, text: str | 
     from_requests = not model_names(models) and input_tokens is None
     if from_requests:
         models = declared_models(paths)
-    chosen = resolve_models(models)
+    chosen = resolve_models(models, prices)
     ranked = any(m.strip().lower() == "all" for m in ([models] if isinstance(models, str) else models))
     opts = _options(output_tokens, output_ratio, cache_hit, requests, currency, fx, as_of, prices)
+    opts["reasoning"] = _decimal(reasoning_ratio, "reasoning ratio")
+    if opts["reasoning"] is not None and opts["reasoning"] < 0:
+        raise UsageError("the reasoning ratio cannot be negative")
     if input_tokens is not None and (paths or text is not None):
         raise UsageError("give PATHs/--text or --input-tokens, not both")
     errors: list[str] = []
-    if prices == "current":
-        chosen, errors = _current(chosen)
     given = input_tokens is not None
     if given:
         job = _given_job(input_tokens)
@@ -441,6 +500,10 @@ def cost(paths: Sequence[str] = (), *, models: Sequence[str] | str, text: str | 
                         per_input=per_input, cache=cache, templates=_templates(chosen))
     unread, skipped_inputs = len(job.errors), job.skipped
     errors = job.errors + errors + _model_mismatch(job, chosen, from_requests)
+    warnings: list[str] = []
+    if prices == "current":
+        chosen, missing, warnings = _current(chosen, at, job)
+        errors += missing
     if not job.requests:
         return CostList([], errors or ["no input to price"], unread=unread, skipped_inputs=skipped_inputs)
     records: list[CostRecord] = []
@@ -454,7 +517,9 @@ def cost(paths: Sequence[str] = (), *, models: Sequence[str] | str, text: str | 
     if ranked:
         records.sort(key=lambda r: _rank_key(r, opts["fx"]))
     mixed = ranked and len({r.currency for r in records}) > 1
-    return CostList(records, errors, opts["fx"] if mixed else None, skipped, unread, skipped_inputs)
+    result = CostList(records, errors, opts["fx"] if mixed else None, skipped, unread, skipped_inputs)
+    result.warnings = warnings
+    return result
 
 
 def _for_model(job: Job, model: ModelRecord, own_only: bool) -> Job:
@@ -514,16 +579,21 @@ def _options(output_tokens: int | None, output_ratio: Decimal | str | None, cach
             "currency": currency.upper() if currency else None, "fx": _fx(fx), "as_of": _as_of(as_of)}
 
 
-def _current(models: list[ModelRecord]) -> tuple[list[ModelRecord], list[str]]:
-    from tokcost.pricing.current import current_record
+def _current(models: list[ModelRecord], at: Any, job: Job) -> tuple[list[ModelRecord], list[str], list[str]]:
+    """Models with their current price at `at` (batch prices when every request is a Batch API line),
+    the models that have none, and a staleness warning."""
+    from tokcost.pricing.current import current_record, parse_at, staleness
 
+    instant = parse_at(at)
+    batch = bool(job.requests) and all(r.batch for r in job.requests)
     found, errors = [], []
     for m in models:
         try:
-            found.append(current_record(m))
+            found.append(current_record(m, instant, batch))
         except UsageError as exc:
             errors.append(str(exc))
-    return found, errors
+    stale = staleness(instant)
+    return found, errors, [stale] if stale else []
 
 
 def show(value: Decimal) -> str:

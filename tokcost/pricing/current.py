@@ -1,27 +1,41 @@
-"""Today's prices from the installed genai-prices package, in the catalog's shapes.
+"""Today's prices, maintained by others, evaluated at a stated instant (`--prices current --at`).
 
-genai-prices ships its price data inside the package (no network unless its UpdatePrices is
-started, which we never do). Its entries are labelled source "genai-prices <version>", status
-"current", and start on the package's own data date, so they can never be picked for a 2024
-`as_of` and are never mixed with the document rows. genai-prices is imported lazily.
+Two sources, tried in the order a model lists them:
+- genai-prices (imported lazily; its data ships inside the package and no network is used): its
+  prices are evaluated at the instant `at` (so DeepSeek's off-peak window, start dates and tiers
+  apply), with its `processing: batch` variant for OpenAI batch files, cache-read prices kept and
+  cache-write prices stated.
+- LiteLLM's `model_prices_and_context_window.json` from the pinned litellm wheel (an asset, USD per
+  token), for models genai-prices lacks: input/output/cache-read, its tiered_pricing ranges, and
+  `*_batches` prices.
+Entries are labelled with their source and version, status "current", and start on the source's
+data date, so they are never mixed with the 2024 document rows. A staleness warning is given when
+genai-prices' newest price data is more than 90 days older than `at`.
 """
 from __future__ import annotations
 
 import dataclasses
+import json
 import re
+import tomllib
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from decimal import Decimal
-from functools import lru_cache
+from functools import cache, lru_cache
+from importlib import resources
 from typing import Any
 
+from tokcost.errors import DataError, UsageError
 from tokcost.pricing.catalog import Catalog, ModelRecord, PriceEntry
-from tokcost.errors import UsageError
 from tokcost.pricing.money import Amount
 
 SOURCE = "genai-prices"
+LITELLM = "LiteLLM"
+STALE_DAYS = 90
 _VERIFIED = re.compile(r"verified on (\d{4}-\d{2}-\d{2})")
 _KINDS = {"input": "input_mtok", "output": "output_mtok", "cache_hit_input": "cache_read_mtok"}
+_MODEL_KEYS = {"id", "vendor", "vendor_name", "display_name", "count_kind", "tokenizer", "proxy_tokenizer",
+               "sources", "reasoning", "reasoning_ratio", "comment"}
 
 
 @dataclass(frozen=True)
@@ -57,8 +71,7 @@ def _verified_dates(text: str | None) -> list[date]:
 
 @lru_cache(maxsize=1)
 def evaluation_instant() -> datetime:
-    """The one instant (UTC, to the second) at which this run evaluates current prices: now, not
-    today's 00:00 UTC (a time-of-day price, e.g. DeepSeek's off-peak window, would be misread)."""
+    """The one instant (UTC, to the second) at which this run evaluates current prices by default: now."""
     return datetime.now(UTC).replace(microsecond=0)
 
 
@@ -66,23 +79,81 @@ def instant_label(at: datetime | None = None) -> str:
     return f"evaluated at {(at or evaluation_instant()).isoformat().replace('+00:00', 'Z')}"
 
 
-def current_record(record: ModelRecord, at: datetime | None = None) -> ModelRecord:
-    """The same model with genai-prices' prices in effect at `at` (default: `evaluation_instant()`)
-    as its only history."""
-    if not record.genai_prices:
-        raise UsageError(f"genai-prices has no price for {record.id} (no mapping in the catalog)")
-    provider_id, _, model_ref = record.genai_prices.partition(":")
-    from genai_prices import data_snapshot
-
+def parse_at(value: datetime | str | None) -> datetime:
+    """`--at`: an ISO instant (a naive one is UTC); default now."""
+    if value is None:
+        return evaluation_instant()
+    if isinstance(value, datetime):
+        return value if value.tzinfo else value.replace(tzinfo=UTC)
     try:
-        provider, model = data_snapshot.get_snapshot().find_provider_model(model_ref, None, provider_id, None)
-    except LookupError as exc:
-        raise UsageError(f"genai-prices has no price for {record.id} ({record.genai_prices}): {exc}") from exc
+        at = datetime.fromisoformat(value.strip().replace("Z", "+00:00"))
+    except ValueError:
+        raise UsageError(f"--at {value!r} is not an instant; write 2026-01-01T12:00:00Z") from None
+    return at if at.tzinfo else at.replace(tzinfo=UTC)
+
+
+def staleness(at: datetime) -> str | None:
     src = source_info()
-    when = at or evaluation_instant()
-    prices = model.get_prices(when)
-    entries = tuple(_entries(record.id, provider, model, prices, src, when))
-    return dataclasses.replace(record, history=entries, currency="USD")
+    age = (at.date() - src.data_date).days
+    if age > STALE_DAYS:
+        return (f"{src.label}'s newest price data is {src.data_date.isoformat()}, {age} days before "
+                f"{at.date().isoformat()}: prices may be stale (upgrade genai-prices)")
+    return None
+
+
+# ---------------------------------------------------------------- today's models
+
+@dataclass(frozen=True)
+class TodayModel:
+    record: ModelRecord
+    sources: tuple[str, ...]  # "genai-prices:provider:model" or "litellm:key"
+    reasoning: bool = False
+    reasoning_ratio: Decimal | None = None
+
+
+@cache
+def today_models() -> dict[str, TodayModel]:
+    text = resources.files("tokcost.data").joinpath("current_models.toml").read_text("utf-8")
+    out: dict[str, TodayModel] = {}
+    for i, raw in enumerate(tomllib.loads(text)["model"], 1):
+        unknown = set(raw) - _MODEL_KEYS
+        if unknown or not {"id", "vendor", "sources", "count_kind"} <= set(raw):
+            raise DataError(f"current_models.toml model #{i}: unknown keys {sorted(unknown)} or missing "
+                            "id/vendor/sources/count_kind")
+        rec = ModelRecord(id=raw["id"], vendor=raw["vendor"], vendor_name=raw["vendor_name"],
+                          display_name=raw["display_name"], tokenizer=raw.get("tokenizer") or raw["proxy_tokenizer"],
+                          count_kind=raw["count_kind"], currency="USD", history=(),
+                          proxy_tokenizer=raw.get("proxy_tokenizer"), comment=raw.get("comment", ""),
+                          file="current_models.toml")
+        ratio = Decimal(raw["reasoning_ratio"]) if "reasoning_ratio" in raw else None
+        out[rec.id] = TodayModel(rec, tuple(raw["sources"]), bool(raw.get("reasoning")), ratio)
+    return out
+
+
+def _sources_of(record: ModelRecord) -> tuple[str, ...]:
+    today = today_models().get(record.id)
+    if today is not None:
+        return today.sources
+    return (f"genai-prices:{record.genai_prices}",) if record.genai_prices else ()
+
+
+def current_record(record: ModelRecord, at: datetime | None = None, batch: bool = False) -> ModelRecord:
+    """The same model with the current price at `at` as its only history (first source that has it)."""
+    at = parse_at(at)
+    tried: list[str] = []
+    for source in _sources_of(record):
+        kind, _, ref = source.partition(":")
+        try:
+            entries, window = (_genai(record, ref, at, batch) if kind == "genai-prices"
+                               else _litellm(record, ref, batch))
+        except LookupError as exc:
+            tried.append(f"{kind} {ref}: {exc}")
+            continue
+        return dataclasses.replace(record, history=tuple(entries), currency="USD",
+                                   context_window=record.context_window or window,
+                                   context_source=record.context_source or (f"{entries[0].source}" if window else ""))
+    why = "; ".join(tried) if tried else "no mapping to a current price source"
+    raise UsageError(f"no current price for {record.id} ({why})")
 
 
 def missing(catalog: Catalog) -> dict[str, str]:
@@ -96,27 +167,59 @@ def missing(catalog: Catalog) -> dict[str, str]:
     return out
 
 
-def _entries(model_id: str, provider: Any, model: Any, prices: Any, src: CurrentSource,
-             when: datetime) -> list[PriceEntry]:
-    values = {kind: getattr(prices, attr) for kind, attr in _KINDS.items()}
+# ---------------------------------------------------------------- genai-prices
+
+def _genai(record: ModelRecord, ref: str, at: datetime, batch: bool) -> tuple[list[PriceEntry], int | None]:
+    from genai_prices import data_snapshot
+
+    provider_id, _, model_ref = ref.partition(":")
+    provider, model = data_snapshot.get_snapshot().find_provider_model(model_ref, None, provider_id, None)
+    src = source_info()
+    context = {"processing": "batch"} if batch and _has_batch(model, at) else None
+    prices = model.get_prices(at, context)
+    notes = [f"evaluated at {at.isoformat().replace('+00:00', 'Z')}"]
+    notes += _time_of_day(model)
+    if context:
+        notes.append("batch price (genai-prices processing=batch variant)")
+    elif batch:
+        notes.append(f"{src.label} states no batch price for {model.id}: standard price")
+    if getattr(prices, "cache_write_mtok", None) is not None:
+        notes.append(f"cache write {prices.cache_write_mtok} USD/1M tokens (not applied: no cache writes given)")
+    values = {kind: getattr(prices, attr, None) for kind, attr in _KINDS.items()}
     starts = sorted({t.start for v in values.values() if _tiered(v) for t in v.tiers})
     bounds = list(zip([None, *starts], [*starts, None], strict=True))
-    return [_entry(model_id, provider, model, values, low, high, src, i, when) for i, (low, high) in enumerate(bounds)]
+    label = dict(source=src.label, table=f"{provider.id}/{model.id}", vendor_name=provider.name,
+                 doc_model=model.id, note="; ".join(notes), effective=f"data as of {src.data_date.isoformat()}; {instant_label(at)}",
+                 valid_from=src.data_date, file=src.label)
+    entries = [_entry(record.id, {k: _at(v, low) for k, v in values.items()}, low, high, i, label)
+               for i, (low, high) in enumerate(bounds)]
+    return entries, getattr(model, "context_window", None)
 
 
-def _entry(model_id: str, provider: Any, model: Any, values: dict[str, Any], low: int | None,
-           high: int | None, src: CurrentSource, order: int, when: datetime) -> PriceEntry:
-    tier = _tier_text(low, high)
-    amounts = {k: _at(v, low) for k, v in values.items()}
-    return PriceEntry(
-        model=model_id, vendor_name=provider.name, doc_model=model.id, source=src.label,
-        table=f"{provider.id}/{model.id}", currency="USD", per_tokens=1_000_000,
-        input=amounts["input"], output=amounts["output"], cache_hit_input=amounts["cache_hit_input"],
-        effective=f"data as of {src.data_date.isoformat()}; {instant_label(when)}", valid_from=src.data_date,
-        valid_until=None,
-        status="current", tier=tier, prompt_min=low, prompt_max=high,
-        note=model.price_comments or "", file=src.label, order=order,
-    )
+def _has_batch(model: Any, at: datetime) -> bool:
+    return any(v.when.get("processing") == "batch" and (v.constraint is None or v.constraint.active(at))
+               for v in model.price_variants or ())
+
+
+def _time_of_day(model: Any) -> list[str]:
+    from genai_prices import types
+
+    if not isinstance(model.prices, list):
+        return []
+    out = []
+    for c in model.prices:
+        if isinstance(c.constraint, types.TimeOfDateConstraint):
+            out.append(f"time-of-day prices: this price from {c.constraint.start_time.strftime('%H:%M')} to "
+                       f"{c.constraint.end_time.strftime('%H:%M')} UTC, the other outside it")
+    return out
+
+
+def _entry(model_id: str, amounts: dict[str, Amount | None], low: int | None, high: int | None, order: int,
+           label: dict[str, Any]) -> PriceEntry:
+    return PriceEntry(model=model_id, currency="USD", per_tokens=1_000_000, input=amounts["input"],
+                      output=amounts["output"], cache_hit_input=amounts["cache_hit_input"], valid_until=None,
+                      status="current", tier=_tier_text(low, high), prompt_min=low, prompt_max=high, order=order,
+                      **label)
 
 
 def _tier_text(low: int | None, high: int | None) -> str:
@@ -140,3 +243,53 @@ def _at(value: Any, prompt_above: int | None) -> Amount | None:
         if prompt_above is not None and prompt_above >= t.start:
             price = t.price
     return Amount.of(Decimal(price))
+
+
+# ---------------------------------------------------------------- LiteLLM
+
+@cache
+def litellm_prices() -> dict[str, Any]:
+    """LiteLLM's price JSON from the pinned wheel, floats read as exact Decimals of their text."""
+    from tokcost.tokenizers.assets import asset_path
+
+    return json.loads(asset_path("litellm-model-prices").read_text("utf-8"), parse_float=Decimal)
+
+
+def litellm_label() -> str:
+    from tokcost.tokenizers.assets import get_spec
+
+    return f"{LITELLM} {get_spec('litellm-model-prices').version} model_prices_and_context_window.json"
+
+
+def _per_m(value: Any) -> Amount | None:
+    return None if value is None else Amount.of(Decimal(value) * 1_000_000)
+
+
+def _litellm(record: ModelRecord, key: str, batch: bool) -> tuple[list[PriceEntry], int | None]:
+    row = litellm_prices().get(key)
+    if not isinstance(row, dict):
+        raise LookupError(f"no entry {key!r}")
+    label = dict(source=litellm_label(), table=key, vendor_name=str(row.get("litellm_provider", "")), doc_model=key,
+                 effective=f"{LITELLM} {litellm_label().split()[1]} (data date not recorded)",
+                 valid_from=source_info().data_date,
+                 file=litellm_label())
+    suffix = "_batches" if batch and row.get("input_cost_per_token_batches") is not None else ""
+    note = "batch price (input/output_cost_per_token_batches)" if suffix else (
+        "LiteLLM states no batch price: standard price" if batch else "")
+    if row.get("cache_creation_input_token_cost") is not None:
+        note += f"{'; ' if note else ''}cache write {_per_m(row['cache_creation_input_token_cost'])} USD/1M tokens (not applied)"
+    tiers = row.get("tiered_pricing")
+    if isinstance(tiers, list) and tiers:
+        entries = []
+        for i, t in enumerate(tiers):
+            low, high = (int(x) for x in t["range"])
+            amounts = {"input": _per_m(t.get("input_cost_per_token")), "output": _per_m(t.get("output_cost_per_token")),
+                       "cache_hit_input": _per_m(t.get("cache_read_input_token_cost"))}
+            entries.append(_entry(record.id, amounts, low or None, high, i, {**label, "note": note}))
+        return entries, row.get("max_input_tokens")
+    amounts = {"input": _per_m(row.get(f"input_cost_per_token{suffix}")),
+               "output": _per_m(row.get(f"output_cost_per_token{suffix}")),
+               "cache_hit_input": _per_m(row.get("cache_read_input_token_cost"))}
+    if amounts["input"] is None and amounts["output"] is None:
+        raise LookupError(f"{key!r} has no token prices")
+    return [_entry(record.id, amounts, None, None, 0, {**label, "note": note})], row.get("max_input_tokens")

@@ -59,6 +59,7 @@ class Request:
     templated: dict[str, int] = field(default_factory=dict)  # template name -> whole rendered request
     template_notes: dict[str, str] = field(default_factory=dict)
     approx: tuple[str, ...] = ()  # parts counted approximately, one line each
+    batch: bool = False  # an OpenAI Batch API line (custom_id + body): batch prices apply
 
     def tokens(self, tokenizer: str, openai_format: bool = False) -> int:
         """Prompt tokens with `tokenizer`; chat requests add OpenAI's format overhead when asked."""
@@ -98,6 +99,7 @@ class ChatRequest:
     max_output: int | None = None
     model: str | None = None
     approx: list[str] = field(default_factory=list)
+    batch: bool = False  # an OpenAI Batch API line (custom_id + body)
 
 
 # ---------------------------------------------------------------- parsing
@@ -246,7 +248,9 @@ def parse_jsonl(text: str, label: str, base: Any = None) -> tuple[list[ChatReque
             continue
         custom = obj.get("custom_id") if isinstance(obj, dict) else None
         try:
-            requests.append(chat_request(messages, f"{where} ({custom})" if custom else where, _body(obj), base))
+            chat = chat_request(messages, f"{where} ({custom})" if custom else where, _body(obj), base)
+            chat.batch = custom is not None and isinstance(obj.get("body"), dict)
+            requests.append(chat)
         except ValueError as exc:
             errors.append(f"{where}: {exc}")
     return (requests, errors) if requests else None
@@ -299,7 +303,7 @@ def count_chat(engine: Engine, chat: ChatRequest, templates: Sequence[str] = ())
                    tool_lines=_sum(engine, tools.lines) if tools else {},
                    tool_json=_sum(engine, [tools.json_text]) if tools else {}, tools=tools,
                    images=chat.images, max_output=chat.max_output, model=chat.model,
-                   templated=templated, template_notes=notes, approx=tuple(chat.approx))
+                   templated=templated, template_notes=notes, approx=tuple(chat.approx), batch=chat.batch)
 
 
 def _read_text(item: Input, encoding: str | None) -> str | None:
