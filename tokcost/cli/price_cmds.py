@@ -31,8 +31,9 @@ def _cost_options(
     usd_cny: str | None = typer.Option(
         None, "--usd-cny", help="USD->CNY rate for conversions (default: the catalog's dated rate)."),
     as_of: str | None = typer.Option(None, "--as-of", help="Prices in effect on YYYY-MM-DD (default: newest)."),
-    prices: str = typer.Option("documents", "--prices", help="documents (dated, sourced) or current (genai-prices "
-                               "at --at, else LiteLLM's JSON)."),
+    prices: str = typer.Option("documents", "--prices", help="documents (dated, sourced), current (genai-prices "
+                               "at --at, else LiteLLM's JSON), or your own FILE.toml (same schema as the catalog; "
+                               "tokcost/data/prices.schema.json)."),
     at: str | None = typer.Option(None, "--at", help="With --prices current: the instant prices are evaluated at, "
                                   "ISO 8601 (default: now, UTC); time-of-day prices such as DeepSeek's off-peak apply."),
     reasoning_ratio: str | None = typer.Option(

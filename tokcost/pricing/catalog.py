@@ -55,7 +55,7 @@ PRICE_KEYS: dict[str, tuple[type, bool]] = {
 }
 FX_KEYS: dict[str, tuple[type, bool]] = {
     "id": (str, True), "base": (str, True), "quote": (str, True), "rate": (str, True),
-    "date": (str, True), "origin": (str, True),
+    "date": (str, True), "origin": (str, True), "sources": (list, False),
 }
 _EFFECTIVE = re.compile(r"(before )?(\d{4})-(\d{2})(?:-(\d{2}))?")
 _ID = re.compile(r"[a-z0-9][a-z0-9.:_/-]*")

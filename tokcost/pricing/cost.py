@@ -17,6 +17,7 @@ from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date
+from pathlib import Path
 from decimal import ROUND_HALF_UP, Decimal
 from typing import TYPE_CHECKING, Any
 
@@ -198,9 +199,11 @@ def model_names(models: Sequence[str] | str | None) -> list[str]:
             if n.strip()]
 
 
-def resolve_models(models: Sequence[str] | str, prices: str = "documents") -> list[ModelRecord]:
+def resolve_models(models: Sequence[str] | str, prices: str = "documents",
+                   own: Any = None) -> list[ModelRecord]:
     """Model ids or aliases (comma-separated allowed); `all` is every model. Unknown: did-you-mean.
-    With current prices, today's models (tokcost/data/current_models.toml) are known too."""
+    With current prices, today's models (tokcost/data/current_models.toml) are known too; with your
+    own price file (`own`, a Catalog), its models come first and replace shipped ones of the same id."""
     catalog = load_catalog()
     today = _today_records() if prices == "current" else {}
     names = model_names(models)
@@ -211,12 +214,23 @@ def resolve_models(models: Sequence[str] | str, prices: str = "documents") -> li
     for name in names:
         key = name.lower()
         if key == "all":
-            found.extend([*catalog.models, *today.values()])
+            found.extend([*(own.models if own else ()), *catalog.models, *today.values()])
+        elif own is not None and key in own:
+            found.append(own.get(name))
         elif key in today and key not in catalog:
             found.append(today[key])
         else:
             found.append(_get(catalog, name, prices))
     return list({m.id: m for m in found}.values())
+
+
+def _own_catalog(prices: str) -> Any:
+    """Your own price file(s) (`--prices FILE.toml` or a folder of them), through the catalog's validator."""
+    if prices in PRICE_MODES:
+        return None
+    if not prices.endswith(".toml") and not Path(prices).is_dir():
+        raise UsageError(f"--prices must be one of {', '.join(PRICE_MODES)} or a .toml price file, not {prices!r}")
+    return load_catalog([Path(prices)], include_shipped=False)
 
 
 def _today_records() -> dict[str, ModelRecord]:
@@ -344,6 +358,29 @@ def _reasoning(model: ModelRecord, given: Decimal | None) -> tuple[Decimal | Non
                    f"{plain(ratio)} x visible output ({whence}); a request's max_tokens caps both together")
 
 
+def _fx_for(model: ModelRecord, opts: dict[str, Any]) -> FxRate:
+    """--usd-cny; else, on an --as-of date, the rate the price's own document fixes for that very
+    date, or else the ECB rate of that date; with current prices the ECB rate of the --at day;
+    with neither, the catalog's default rate (a document's own)."""
+    from tokcost.pricing.fxhistory import document_rates, ecb_rate
+
+    if opts.get("fx_given"):
+        return opts["fx"]
+    if opts["as_of"] is not None:
+        try:
+            entry = model.price_on(opts["as_of"])
+        except UsageError:
+            entry = None
+        own = document_rates().get(entry.source) if entry is not None else None
+        if own is not None and own.date == opts["as_of"]:
+            return own
+    if opts.get("at_day") is not None:
+        return ecb_rate(opts["at_day"])
+    if opts["as_of"] is not None:
+        return ecb_rate(opts["as_of"])
+    return opts["fx"]
+
+
 def _short_notes(notes: list[str], limit: int = 12) -> list[str]:
     unique = list(dict.fromkeys(notes))
     if len(unique) <= limit:
@@ -400,10 +437,12 @@ def _record(model: ModelRecord, job: Job, given: bool, opts: dict[str, Any]) -> 
         part_notes.insert(0, reasoning_note)
     repeat = opts["requests"]
     breakdown = _price(model, reqs, repeat, cache_hit=opts["cache_hit"], as_of=opts["as_of"],
-                       currency=opts["currency"], fx=opts["fx"])
+                       currency=opts["currency"], fx=_fx_for(model, opts))
     notes = list(breakdown.notes) + part_notes + _overridden(job, model)
     if breakdown.entry.status == "current" and breakdown.entry.note:
         notes.insert(0, f"price note: {breakdown.entry.note}")
+    if model.id in opts.get("own_ids", ()):
+        notes.insert(0, f"price: from your price file {opts['own_file']}")
     if band is not None:
         notes.append(f"estimate: no {model.display_name} tokenizer offline; band = min..max over "
                      f"{len(band.tokenizers)} tokenizers, central figure = {model.tokenizer}")
@@ -476,10 +515,17 @@ def cost(paths: Sequence[str] = (), *, models: Sequence[str] | str, text: str | 
     from_requests = not model_names(models) and input_tokens is None
     if from_requests:
         models = declared_models(paths)
-    chosen = resolve_models(models, prices)
+    own = _own_catalog(prices)
+    chosen = resolve_models(models, prices, own)
     ranked = any(m.strip().lower() == "all" for m in ([models] if isinstance(models, str) else models))
     opts = _options(output_tokens, output_ratio, cache_hit, requests, currency, fx, as_of, prices)
     opts["reasoning"] = _decimal(reasoning_ratio, "reasoning ratio")
+    if own is not None:
+        opts["own_ids"], opts["own_file"] = {m.id for m in own.models}, prices
+    if prices == "current":
+        from tokcost.pricing.current import parse_at
+
+        opts["at_day"] = parse_at(at).date()
     if opts["reasoning"] is not None and opts["reasoning"] < 0:
         raise UsageError("the reasoning ratio cannot be negative")
     if input_tokens is not None and (paths or text is not None):
@@ -573,10 +619,11 @@ def _options(output_tokens: int | None, output_ratio: Decimal | str | None, cach
         raise UsageError(f"--requests must be a whole number from 1 to {MAX_REQUESTS:,}, not {short(repr(requests))}")
     if currency is not None and currency.upper() not in CURRENCIES:
         raise UsageError(f"unknown currency {currency!r}; use one of {', '.join(sorted(CURRENCIES))}")
-    if prices not in PRICE_MODES:
-        raise UsageError(f"--prices must be one of {', '.join(PRICE_MODES)}, not {prices!r}")
+    if prices not in PRICE_MODES and not prices.endswith(".toml") and not Path(prices).is_dir():
+        raise UsageError(f"--prices must be one of {', '.join(PRICE_MODES)} or a .toml price file, not {prices!r}")
     return {"output_tokens": output_tokens, "ratio": ratio, "cache_hit": hit, "requests": requests,
-            "currency": currency.upper() if currency else None, "fx": _fx(fx), "as_of": _as_of(as_of)}
+            "currency": currency.upper() if currency else None, "fx": _fx(fx), "as_of": _as_of(as_of),
+            "fx_given": fx is not None}
 
 
 def _current(models: list[ModelRecord], at: Any, job: Job) -> tuple[list[ModelRecord], list[str], list[str]]:
