@@ -178,7 +178,7 @@ def _genai(record: ModelRecord, ref: str, at: datetime, batch: bool) -> tuple[li
     context = {"processing": "batch"} if batch and _has_batch(model, at) else None
     prices = model.get_prices(at, context)
     notes = [f"evaluated at {at.isoformat().replace('+00:00', 'Z')}"]
-    notes += _time_of_day(model)
+    notes += _time_of_day(model, at)
     if context:
         notes.append("batch price (genai-prices processing=batch variant)")
     elif batch:
@@ -201,7 +201,7 @@ def _has_batch(model: Any, at: datetime) -> bool:
                for v in model.price_variants or ())
 
 
-def _time_of_day(model: Any) -> list[str]:
+def _time_of_day(model: Any, at: datetime) -> list[str]:
     from genai_prices import types
 
     if not isinstance(model.prices, list):
@@ -209,8 +209,10 @@ def _time_of_day(model: Any) -> list[str]:
     out = []
     for c in model.prices:
         if isinstance(c.constraint, types.TimeOfDateConstraint):
-            out.append(f"time-of-day prices: this price from {c.constraint.start_time.strftime('%H:%M')} to "
-                       f"{c.constraint.end_time.strftime('%H:%M')} UTC, the other outside it")
+            window = (f"{c.constraint.start_time.strftime('%H:%M')}\u2013{c.constraint.end_time.strftime('%H:%M')} UTC")
+            inside = c.constraint.active(at)
+            out.append(f"time-of-day prices: one price {window}, another outside it (DeepSeek's off-peak); "
+                       f"{at.strftime('%H:%M')} UTC is {'inside' if inside else 'outside'} that window")
     return out
 
 
