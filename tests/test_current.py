@@ -98,6 +98,6 @@ def test_reasoning_tokens_are_output(capsys, tmp_path):
     assert rec["output_tokens"] == 150 and rec["reasoning_ratio"] == "0.5"
     code, out, _ = run(capsys, "cost", "-m", "o1", "--input-tokens", "1000", "--output-tokens", "100",
                        "--prices", "current")
-    assert "o1: reasoning tokens = 4 x visible output" in out
+    assert "o1: reasoning: o1 bills hidden reasoning tokens as output; assumed reasoning = 4 x visible output" in out
     [rec] = priced(capsys, "-m", "gpt-4o-mini", "--input-tokens", "1000", "--output-tokens", "100")
     assert rec["output_tokens"] == 100 and rec["reasoning_ratio"] is None

@@ -102,7 +102,7 @@ def _captions(records: Any, opts: dict[str, Any]) -> list[str]:
         lines.append(f"prices: {src.label} (its data as of {src.data_date.isoformat()}), {instant_label(at)}"
                      f"{'' if opts.get('at') else ' (now; set --at)'}, else LiteLLM's JSON where named; "
                      "not the dated documents")
-    if opts["output_tokens"] is None and opts["output_ratio"] is None:
+    if opts["output_tokens"] is None and opts["output_ratio"] is None and not any(r.output_tokens for r in records):
         lines.append("output tokens: 0 (default; set --output-tokens or --output-ratio)")
     return lines
 

@@ -272,7 +272,7 @@ def _litellm(record: ModelRecord, key: str, batch: bool) -> tuple[list[PriceEntr
     if not isinstance(row, dict):
         raise LookupError(f"no entry {key!r}")
     label = dict(source=litellm_label(), table=key, vendor_name=str(row.get("litellm_provider", "")), doc_model=key,
-                 effective=f"{LITELLM} {litellm_label().split()[1]} (data date not recorded)",
+                 effective="data date not recorded",
                  valid_from=source_info().data_date,
                  file=litellm_label())
     suffix = "_batches" if batch and row.get("input_cost_per_token_batches") is not None else ""
