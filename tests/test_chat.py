@@ -85,9 +85,9 @@ def test_bare_list_and_text_parts(capsys, tmp_path):
 
 
 def test_non_openai_counts_content_only(capsys, chat_file):
-    # Llama 3 has no pinned chat template: content only, and the output says so
-    rec = tokens(capsys, chat_file, "llama-3-70b")["llama-3-70b"]
-    enc = get_tokenizer("llama3").encode
+    # Mixtral has no pinned chat template: content only, and the output says so
+    rec = tokens(capsys, chat_file, "mixtral-8x22b")["mixtral-8x22b"]
+    enc = get_tokenizer("mistral-v3").encode
     assert rec["input_tokens"] == sum(len(enc(m["content"])) for m in COOKBOOK)
     assert any("overhead is not published; content tokens only" in n for n in rec["notes"])
 

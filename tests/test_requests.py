@@ -222,3 +222,19 @@ def test_template_count_equals_transformers(capsys, tmp_path, model):
     [rec] = cost_json(capsys, req, "-m", model)
     assert rec["input_tokens"] == len(ids)
     assert any("chat template" in n and "counted exactly" in n for n in rec["notes"])
+
+
+def test_llama3_documented_prompt_format(capsys, tmp_path):
+    """<|begin_of_text|> + per message <|start_header_id|>role<|end_header_id|>\n\ncontent<|eot_id|> + the
+    assistant header: 9 special tokens here, the rest counted as text with the llama3 tokenizer."""
+    from tokcost.tokenizers import get_tokenizer
+
+    count = get_tokenizer("llama3").count
+    req = tmp_path / "chat.json"
+    req.write_text(json.dumps({"messages": [{"role": "system", "content": "You are helpful."},
+                                            {"role": "user", "content": "Hello there"}]}), "utf-8")
+    [rec] = cost_json(capsys, req, "-m", "llama-3-70b")
+    text = [count("system"), count("\n\nYou are helpful."), count("user"), count("\n\nHello there"),
+            count("assistant"), count("\n\n")]
+    assert rec["input_tokens"] == 9 + sum(text) == 21
+    assert any("documented prompt format" in n for n in rec["notes"])

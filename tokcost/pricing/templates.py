@@ -23,16 +23,20 @@ from typing import Any
 
 from tokcost.errors import DataError, TokcostError
 
-_KEYS = {"asset", "tokenizer", "models", "vendor"}
+_REQUIRED = {"tokenizer", "models", "vendor"}
+_FILE_KEYS = {"file", "specials", "bos_token"}
 
 
 @dataclass(frozen=True)
 class TemplateSpec:
     name: str
-    asset: str
+    asset: str  # a pinned tokenizer_config.json, or "" for a template file in tokcost/data/templates/
     tokenizer: str
     models: tuple[str, ...]
     vendor: str
+    file: str = ""
+    specials: tuple[str, ...] = ()
+    bos_token: str = ""
 
 
 @cache
@@ -40,9 +44,12 @@ def template_specs() -> dict[str, TemplateSpec]:
     text = resources.files("tokcost.data").joinpath("templates.toml").read_text("utf-8")
     specs = {}
     for name, raw in tomllib.loads(text)["template"].items():
-        if set(raw) != _KEYS:
-            raise DataError(f"templates.toml [template.{name}]: keys must be {sorted(_KEYS)}, not {sorted(raw)}")
-        specs[name] = TemplateSpec(name, raw["asset"], raw["tokenizer"], tuple(raw["models"]), raw["vendor"])
+        keys = set(raw)
+        if keys not in (_REQUIRED | {"asset"}, _REQUIRED | _FILE_KEYS):
+            raise DataError(f"templates.toml [template.{name}]: keys must be {sorted(_REQUIRED | {'asset'})} or "
+                            f"{sorted(_REQUIRED | _FILE_KEYS)}, not {sorted(keys)}")
+        specs[name] = TemplateSpec(name, raw.get("asset", ""), raw["tokenizer"], tuple(raw["models"]), raw["vendor"],
+                                   raw.get("file", ""), tuple(raw.get("specials", ())), raw.get("bos_token", ""))
     return specs
 
 
@@ -73,8 +80,13 @@ def _load(name: str) -> _Loaded:
     from tokcost.tokenizers.assets import asset_path
 
     spec = template_specs()[name]
-    config = json.loads(asset_path(spec.asset).read_text("utf-8"))
-    source = config.get("chat_template")
+    if spec.file:
+        source = resources.files("tokcost.data").joinpath(f"templates/{spec.file}").read_text("utf-8")
+        config = {"bos_token": spec.bos_token, "added_tokens_decoder": {str(i): {"content": t}
+                                                                        for i, t in enumerate(spec.specials)}}
+    else:
+        config = json.loads(asset_path(spec.asset).read_text("utf-8"))
+        source = config.get("chat_template")
     if isinstance(source, list):  # named templates: the default one
         source = next((t["template"] for t in source if t.get("name") == "default"), None)
     if not isinstance(source, str):
@@ -159,6 +171,7 @@ def count_templated(name: str, messages: list[Any], tools: list[Any] | None) -> 
     pieces = loaded.specials.split(text) if loaded.specials else [text]
     n_special = len(pieces) - 1
     total = n_special + sum(backend.count(p) for p in pieces if p)
-    note = (f"chat framing: {spec.vendor}'s chat template ({name}, {spec.asset}) rendered and counted exactly "
+    where = spec.asset or f"tokcost/data/templates/{spec.file}, from the vendor's documented prompt format"
+    note = (f"chat framing: {spec.vendor}'s chat template ({name}, {where}) rendered and counted exactly "
             f"({n_special} special tokens); the API's server-side framing is not published")
     return total, note
