@@ -18,7 +18,6 @@ from tokcost.tokenizers.backends import Backend
 
 CHUNK_CHARS = 256 * 1024
 LONG_CALL_CHARS = 4 * CHUNK_CHARS
-_STRICTNESS = ("newline", "newline-strict", "sentencepiece", "whole")
 
 
 @dataclass
@@ -35,15 +34,16 @@ class Counted:
 def chunking_groups(backends: Iterable[Backend]) -> dict[str, tuple[str, ...]]:
     """Tokenizers grouped so that each group shares one cut rule that is exact for all of them.
 
-    Tokenizers that can be cut share the strictest rule among them; those that cannot ("whole")
-    form their own group, counted in a separate pass.
+    Tokenizers that can be cut share one rule, the intersection of theirs (cuts.combine); those that
+    cannot ("whole") form their own group, counted in a separate pass.
     """
+    from tokcost.counting.cuts import combine
+
     backends = list(backends)
     cuttable = [b for b in backends if b.chunking != "whole"]
     groups: dict[str, tuple[str, ...]] = {}
     if cuttable:
-        strictest = max((b.chunking for b in cuttable), key=_STRICTNESS.index)
-        groups[strictest] = tuple(b.name for b in cuttable)
+        groups[combine(b.chunking for b in cuttable)] = tuple(b.name for b in cuttable)
     whole = tuple(b.name for b in backends if b.chunking == "whole")
     if whole:
         groups["whole"] = whole

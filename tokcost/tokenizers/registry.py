@@ -28,7 +28,7 @@ from tokcost.tokenizers.fast import fast_counter
 
 ALGORITHMS = ("bpe", "wordpiece", "unigram")
 FORMATS = ("tiktoken", "tekken", "hf-json", "sentencepiece", "wordpiece")
-CHUNKINGS = ("newline", "newline-strict", "sentencepiece", "whole")
+CHUNKINGS = ("newline", "newline-strict", "newline-latin", "sentencepiece", "whole")
 _LIBRARY = {"tiktoken": "tiktoken", "tekken": "tiktoken", "hf-json": "tokenizers",
             "wordpiece": "tokenizers", "sentencepiece": "sentencepiece"}
 _OPTIONAL = {"pattern": None, "normalize": None, "lowercase": False, "in_band": True}
