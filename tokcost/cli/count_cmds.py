@@ -33,6 +33,16 @@ def _row(record: dict, path: str) -> list:
     return [path, *(record[c] for c in _COUNT_COLUMNS[1:])]
 
 
+def _encoding_notes(report, forced: str | None) -> None:
+    """One stderr line per input that was not read as UTF-8: a wrong guess must never be silent."""
+    seen: set[str] = set()
+    for record in report.files:
+        if record.encoding and record.encoding not in ("utf-8", "utf-8-sig") and record.path not in seen:
+            seen.add(record.path)
+            how = "as asked" if forced else "detected; --encoding overrides it"
+            warn(f"{record.path}: read as {record.encoding} ({how})")
+
+
 def _print_count(report, fmt: Format) -> None:
     data = report.as_dict()
     if fmt is Format.json:
@@ -42,9 +52,11 @@ def _print_count(report, fmt: Format) -> None:
     total_rows = [_row(r, "TOTAL") for r in data["totals"]]
     if fmt is Format.csv:
         blank = [""] * (len(_COUNT_COLUMNS) - 1)
-        problems = [[e["path"], *blank, "error", e["error"]] for e in data["errors"]]
-        problems += [[s["path"], *blank, "skipped", s["reason"]] for s in data["skipped"]]
-        print_csv([*_COUNT_COLUMNS, "status", "reason"], [[*r, "ok", ""] for r in rows + total_rows] + problems)
+        problems = [[e["path"], *blank, "error", e["error"], ""] for e in data["errors"]]
+        problems += [[s["path"], *blank, "skipped", s["reason"], ""] for s in data["skipped"]]
+        encodings = [r.get("encoding") or "" for r in data["files"] + data["totals"]]
+        print_csv([*_COUNT_COLUMNS, "status", "reason", "encoding"],
+                  [[*r, "ok", "", e] for r, e in zip(rows + total_rows, encodings)] + problems)
         return
     if len(report.tokenizers) == 1:
         show_totals = len(data["files"]) > 1
@@ -115,6 +127,7 @@ def count_command(
                        cache=not no_cache, on_bytes=on_bytes)
     for error in report.errors:
         warn(f"{error['path']}: {error['error']}")
+    _encoding_notes(report, encoding)
     _print_count(report, fmt)
     if report.errors:
         raise typer.Exit(1)

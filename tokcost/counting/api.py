@@ -25,6 +25,7 @@ class CountRecord:
     bytes: int
     words: int
     han: int
+    encoding: str | None = None  # how the file was decoded (files and stdin; not totals or --text)
 
     @property
     def ratios(self) -> dict[str, float | None]:
@@ -37,7 +38,7 @@ class CountRecord:
     def as_dict(self) -> dict:
         record = {f: getattr(self, f) for f in _RECORD_FIELDS}  # (dataclasses.asdict deep-copies: slow)
         if self.path is None:
-            del record["path"]
+            del record["path"], record["encoding"]
         return {**record, **self.ratios}
 
 
@@ -79,7 +80,8 @@ def resolve_tokenizers(names: Iterable[str] | None) -> tuple[str, ...]:
 
 def _records(label: str | None, counted: Counted) -> list[CountRecord]:
     s = counted.stats
-    return [CountRecord(label, name, n, s.chars, s.bytes, s.words, s.han) for name, n in counted.tokens.items()]
+    return [CountRecord(label, name, n, s.chars, s.bytes, s.words, s.han, counted.encoding)
+            for name, n in counted.tokens.items()]
 
 
 def reason_of(exc: InputError, item: Input) -> str:

@@ -16,6 +16,7 @@ from tokcost.paths import atomic_write_bytes, cache_dir
 from tokcost.counting.measures import TextStats
 from tokcost.counting.cuts import CUT_RULES_VERSION
 from tokcost.tokenizers import tokenizer_names, tokenizer_spec
+from tokcost.tokenizers import ordinary
 from tokcost.tokenizers.fast import counting_engine
 
 _HASH_BLOCK = 1 << 20
@@ -38,7 +39,7 @@ def tokenizer_identity(name: str) -> str | None:
         spec = tokenizer_spec(name)
         engine = counting_engine(name, spec.format, spec.normalize, spec.library)
         recipe = (f"{spec.source.sha256 if spec.source else ''}|{spec.pattern}|{spec.normalize}|{spec.lowercase}"
-                  f"|{engine}|cuts {CUT_RULES_VERSION}")
+                  f"|{engine}|cuts {CUT_RULES_VERSION}|ordinary {ordinary.RULES_VERSION}")
         return f"{name}:{hashlib.sha256(recipe.encode()).hexdigest()[:20]}"
     path = Path(name)
     if not name.startswith("hf:") and path.is_file():
@@ -76,7 +77,7 @@ class CountCache:
         except (OSError, ValueError, RecursionError):
             return {}
         if (isinstance(data, dict) and data.get("tokcost") == __version__ and isinstance(data.get("tokens"), dict)
-                and _valid_stats(data.get("stats"))):
+                and _valid_stats(data.get("stats")) and isinstance(data.get("encoding"), str)):
             return data
         return {}
 
@@ -88,14 +89,15 @@ class CountCache:
         if not data:
             return None, list(identities)
         found = Counted({n: cached[i] for n, i in identities.items() if n not in missing},
-                        TextStats(**data["stats"]))
+                        TextStats(**data["stats"]), data["encoding"])
         return found, missing
 
     def put(self, key: str, identities: dict[str, str], counted: Counted) -> None:
         data = self._load(key)
         tokens = data.get("tokens", {})
         tokens.update({identities[n]: v for n, v in counted.tokens.items() if n in identities})
-        record = {"tokcost": __version__, "stats": vars(counted.stats), "tokens": tokens}
+        record = {"tokcost": __version__, "stats": vars(counted.stats), "tokens": tokens,
+                  "encoding": counted.encoding or data.get("encoding") or ""}
         try:
             atomic_write_bytes(self._path(key), json.dumps(record, sort_keys=True).encode())
         except OSError:

@@ -13,25 +13,24 @@ from tokcost.errors import InputError, UsageError
 BLOCK_BYTES = 1 << 20
 _SNIFF_BYTES = 64 * 1024
 SNIFF_BYTES = _SNIFF_BYTES  # the planner of byte ranges sniffs heads too
-_BOMS = (
+_BOMS = (  # UTF-32 first: its little-endian BOM starts with UTF-16's
     (codecs.BOM_UTF32_LE, "utf-32"), (codecs.BOM_UTF32_BE, "utf-32"),
     (codecs.BOM_UTF8, "utf-8-sig"), (codecs.BOM_UTF16_LE, "utf-16"), (codecs.BOM_UTF16_BE, "utf-16"),
 )
-# The most frequent Chinese characters, simplified and traditional forms. Text decoded with the right
-# legacy codec is full of them; GBK bytes read as Big5 (or the reverse) give mostly rare characters.
-_COMMON_HAN = set(
-    "的一是不了人我在有他这這为為之大来來以个個中上们們到说說国國和地也子时時道出而要于於就下得可你年生"
-    "自会會那后後能对對着著事其里裡所去行过過家十用发發天如然作方成者多日都三小军軍二无無同么麼经經法当"
-    "當起与與好看学學进進种種将將还還分此心前面又定见見只主没沒公从從"
-)
 _CONTROL_OK = {9, 10, 11, 12, 13, 27}  # tab, newlines, vertical tab, form feed, escape
 _NOT_CONTROL = bytes(b for b in range(256) if b >= 32 or b in _CONTROL_OK)  # deleted to count the others
+# charset-normalizer's candidates within this much "chaos" (mess ratio, 0..1) of its best one, and
+# this much "coherence" (how well the text fits a language's letter frequencies), are as plausible as
+# it; if they decode the same bytes to different text, the evidence is ambiguous.
+_PLAUSIBLE_CHAOS = 0.1
+_PLAUSIBLE_COHERENCE = 0.05
 
 
 @dataclass(frozen=True)
 class Sniffed:
-    encoding: str | None  # None: binary
+    encoding: str | None  # None: binary, or ambiguous (see `ambiguous`)
     reason: str = ""
+    ambiguous: bool = False
 
 
 def _bomless_utf16(head: bytes) -> str | None:
@@ -66,28 +65,54 @@ def _looks_binary(head: bytes) -> bool:
 def _decodes(head: bytes, encoding: str, complete: bool) -> str | None:
     try:
         return codecs.getincrementaldecoder(encoding)("strict").decode(head, final=complete)
-    except UnicodeDecodeError:
+    except (UnicodeDecodeError, LookupError):
         return None
 
 
-def _common_share(text: str) -> float:
-    han = [c for c in text if "\u3400" <= c <= "\u9fff"]
-    return sum(c in _COMMON_HAN for c in han) / len(han) if han else 0.0
+def _detect(head: bytes, complete: bool, wide_only: bool) -> Sniffed | None:
+    """charset-normalizer's verdict on bytes that are not UTF-8 (None: no text encoding fits).
+
+    `wide_only`: the bytes hold NULs, so only UTF-16/UTF-32 (without a BOM) can be text.
+    """
+    from charset_normalizer import from_bytes
+
+    results = [r for r in from_bytes(head) if not wide_only or r.encoding.startswith(("utf_16", "utf_32"))]
+    if not results:
+        return None
+    best = results[0]  # charset-normalizer's ranking: least chaos, then most coherence
+    plausible = [r.encoding for r in results if r.chaos <= best.chaos + _PLAUSIBLE_CHAOS
+                 and r.coherence >= best.coherence - _PLAUSIBLE_COHERENCE]
+    readings: dict[str, str] = {}
+    for encoding in plausible:
+        text = _decodes(head, encoding, complete)
+        if text is not None:
+            readings.setdefault(text, codecs.lookup(encoding).name)
+    if len(readings) == 1:
+        return Sniffed(next(iter(readings.values())))
+    if not readings:
+        return None
+    names = list(readings.values())
+    return Sniffed(None, f"encoding is ambiguous: it reads as {', '.join(names[:4])} (different text each); "
+                         "say which with --encoding", ambiguous=True)
 
 
 def sniff(head: bytes, complete: bool) -> Sniffed:
-    """Guess a file's encoding from its first bytes (`complete`: those are all its bytes)."""
+    """Detect a file's encoding from its first bytes (`complete`: those are all its bytes).
+
+    A BOM decides; then UTF-8; otherwise charset-normalizer judges (legacy CJK encodings, UTF-16/32
+    without a BOM, single-byte code pages). Ambiguous evidence is refused, never guessed.
+    """
     for bom, encoding in _BOMS:
         if head.startswith(bom):
             return Sniffed(encoding)
+    if b"\x00" in head:
+        return _detect(head, complete, wide_only=True) or Sniffed(None, _binary_reason(head))
     if _looks_binary(head):
         return Sniffed(None, _binary_reason(head))
     if _decodes(head, "utf-8", complete) is not None:
         return Sniffed("utf-8")
-    candidates = {enc: t for enc in ("gb18030", "big5") if (t := _decodes(head, enc, complete)) is not None}
-    if not candidates:
-        return Sniffed(None, "not text in UTF-8, UTF-16, GB18030 or Big5 (use --encoding)")
-    return Sniffed(max(candidates, key=lambda enc: _common_share(candidates[enc])))
+    return _detect(head, complete, wide_only=False) or Sniffed(
+        None, "not text in any encoding tokcost can detect (use --encoding)")
 
 
 def _decoded_blocks(stream: BinaryIO, head: bytes, encoding: str, label: str,
@@ -143,13 +168,18 @@ def read_blocks(path: Path | None, encoding: str | None = None,
     """Open a file (None: stdin) and return its encoding and a generator of decoded text blocks.
 
     `on_bytes(n)` is told of every n bytes read, for progress bars.
-    Raises InputError for a missing or unreadable file; a binary one comes back with encoding None.
+    Raises InputError for a missing or unreadable file, or one whose encoding is ambiguous; a binary
+    one comes back with encoding None.
     """
     stream = _stdin() if path is None else _open(path)
     label = "<stdin>" if path is None else str(path)
     head = _read(stream, label, _SNIFF_BYTES)
     complete = len(head) < _SNIFF_BYTES
     sniffed = Sniffed(check_codec(encoding)) if encoding else sniff(head, complete)
+    if sniffed.ambiguous:
+        if path is not None:
+            stream.close()
+        raise InputError(f"{label}: {sniffed.reason}")
     if sniffed.encoding is None:
         if path is not None:
             stream.close()
@@ -170,7 +200,8 @@ def check_codec(encoding: str) -> str:
     try:
         info = codecs.lookup(encoding)
     except LookupError:
-        raise UsageError(f"unknown encoding {encoding!r} (try utf-8, utf-16, gb18030, big5)") from None
+        raise UsageError(f"unknown encoding {encoding!r} (try utf-8, utf-16, gb18030, big5, shift_jis, "
+                         "euc_jp, euc_kr)") from None
     if not getattr(info, "_is_text_encoding", True) or info.name == "undefined":
         raise UsageError(f"--encoding {encoding!r} is not a text encoding (try utf-8, utf-16, gb18030, big5)")
     return info.name

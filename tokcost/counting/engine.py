@@ -24,6 +24,7 @@ LONG_CALL_CHARS = 4 * CHUNK_CHARS
 class Counted:
     tokens: dict[str, int] = field(default_factory=dict)
     stats: TextStats = field(default_factory=TextStats)
+    encoding: str | None = None  # how the input was decoded (one input's; not added up)
 
     def add(self, other: Counted) -> None:
         for name, n in other.tokens.items():

@@ -297,7 +297,7 @@ class CountSession:
             raise WorkerDied(f"{item.label}: {exc}; nothing was counted") from None
         if found is not None:
             counted = Counted({n: found.tokens.get(n, counted.tokens.get(n, 0)) for n in self.names},
-                              found.stats)
+                              found.stats, counted.encoding or found.encoding)
         return counted
 
     def _cached_stream(self, item: Input) -> tuple[str | None, Counted | None, list[str]]:
@@ -329,7 +329,9 @@ class CountSession:
         else:
             pending = [blocks]  # first pass reads what is open; a second pass reopens the file
             opener = lambda: pending.pop() if pending else read_blocks(item.path, self.encoding)[1]  # noqa: E731
-        return self.engine.count_source(opener, names)
+        counted = self.engine.count_source(opener, names)
+        counted.encoding = sniffed.encoding
+        return counted
 
     def __enter__(self) -> Self:
         return self

@@ -1,7 +1,8 @@
 """Backends: one class per tokenizer library, all with the same small interface.
 
 Every backend counts text as ordinary text: no BOS/EOS/CLS/SEP is added, and text that looks like a
-special token (`<|endoftext|>`) is encoded as the characters it is.  Libraries are imported inside the
+special, added or control token (`<|endoftext|>`, `<｜User｜>`) is encoded as the characters it is
+(tokcost/tokenizers/ordinary.py).  Libraries are imported inside the
 constructors so that `import tokcost` stays light.
 """
 from __future__ import annotations
@@ -16,6 +17,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Protocol
 
+from tokcost.tokenizers import ordinary
 from tokcost.tokenizers.fast import preferred
 
 
@@ -144,9 +146,10 @@ class HFTokenizersBackend(_Base):
 
     @classmethod
     def from_file(cls, name: str, path: Path, *, chunking: str) -> HFTokenizersBackend:
+        """Built without the file's added tokens: their strings are ordinary text (see ordinary.py)."""
         from tokenizers import Tokenizer
 
-        return cls(name, Tokenizer.from_file(str(path)), chunking=chunking)
+        return cls(name, Tokenizer.from_str(ordinary.tokenizer_json(path)), chunking=chunking)
 
     @classmethod
     def from_wordpiece_vocab(cls, name: str, path: Path, *, lowercase: bool, chunking: str) -> HFTokenizersBackend:
@@ -175,7 +178,8 @@ class SentencePieceBackend(_Base):
         import sentencepiece
 
         self.name, self.chunking = name, chunking
-        self.processor = sentencepiece.SentencePieceProcessor(model_file=str(path))
+        model, self.unmatched_symbols = ordinary.sentencepiece_model(path)
+        self.processor = sentencepiece.SentencePieceProcessor(model_proto=model)
         self._newline_tokens = len(self.processor.encode("\n"))
         self._dummy_prefix = self.processor.encode("a", out_type=str)[0].startswith("\u2581")
 
@@ -234,8 +238,16 @@ class TransformersBackend(_Base):
 
         self.name, self.chunking = name, "whole"
         self.tokenizer = AutoTokenizer.from_pretrained(model_id, trust_remote_code=False, local_files_only=not online)
+        self._ordinary = None
+        if getattr(self.tokenizer, "is_fast", False):  # its added tokens are ordinary text too
+            from tokenizers import Tokenizer
+
+            backend = self.tokenizer.backend_tokenizer.to_str()
+            self._ordinary = Tokenizer.from_str(ordinary.without_added_tokens(backend))
 
     def encode(self, text: str) -> list[int]:
+        if self._ordinary is not None:
+            return self._ordinary.encode(text, add_special_tokens=False).ids
         return self.tokenizer.encode(text, add_special_tokens=False, split_special_tokens=True)
 
     def pieces(self, ids: list[int]) -> list[str]:

@@ -8,9 +8,7 @@ from __future__ import annotations
 
 import hashlib
 import importlib.util
-import json
 import os
-import re
 import tomllib
 from collections.abc import Callable
 from functools import cache
@@ -80,24 +78,14 @@ def _quicktok(name: str) -> Callable[[], Counter] | None:
     return lambda: quicktok.get_encoding(encoding).count
 
 
-def _added_tokens(path: Path) -> list[str]:
-    """The `added_tokens` array of a tokenizer.json, read without parsing the whole vocabulary."""
-    text = path.read_text("utf-8")
-    start = text.index("[", text.index('"added_tokens"'))
-    tokens, _ = json.JSONDecoder().raw_decode(text, start)
-    return [t["content"] for t in tokens]
-
-
 def _kitoken(name: str, path: Path, reference: Counter) -> Callable[[], Counter] | None:
     if importlib.util.find_spec("kitoken") is None:
         return None
     from kitoken import Kitoken
 
     def build() -> Counter:
-        engine = kitoken_engine(path)
-        added = sorted(_added_tokens(path), key=len, reverse=True)
-        added_text = re.compile("|".join(re.escape(a) for a in added))
-        return lambda text: reference(text) if added_text.search(text) else len(engine.encode(text, False))
+        engine = kitoken_engine(path)  # without added tokens: their strings are ordinary text
+        return lambda text: len(engine.encode(text, False))
 
     return build
 
@@ -111,14 +99,17 @@ def kitoken_engine(path: Path):
     from tokcost.paths import atomic_write_bytes, cache_dir
 
     source = hashlib.sha256(path.read_bytes()).hexdigest()
-    prepared = cache_dir() / "engines" / f"kitoken-{engine_version('kitoken')}-{source[:32]}.kit"
+    from tokcost.tokenizers import ordinary
+
+    rules = f"ordinary{ordinary.RULES_VERSION}"  # built without the added tokens (ordinary.py)
+    prepared = cache_dir() / "engines" / f"kitoken-{engine_version('kitoken')}-{rules}-{source[:32]}.kit"
     pin = prepared.with_suffix(".sha256")
     try:
         if hashlib.sha256(prepared.read_bytes()).hexdigest() == pin.read_text().strip():
             return Kitoken.from_file(str(prepared))
     except (OSError, ValueError, RuntimeError):
         pass  # missing, damaged or unreadable: build it again
-    engine = Kitoken.from_tokenizers_file(str(path))
+    engine = Kitoken.from_tokenizers(ordinary.tokenizer_json(path).encode("utf-8"))
     try:
         data = engine.to_bytes()
         atomic_write_bytes(prepared, data)
