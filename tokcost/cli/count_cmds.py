@@ -52,11 +52,11 @@ def _print_count(report, fmt: Format) -> None:
     total_rows = [_row(r, "TOTAL") for r in data["totals"]]
     if fmt is Format.csv:
         blank = [""] * (len(_COUNT_COLUMNS) - 1)
-        problems = [[e["path"], *blank, "error", e["error"], ""] for e in data["errors"]]
-        problems += [[s["path"], *blank, "skipped", s["reason"], ""] for s in data["skipped"]]
+        problems = [[e["path"], *blank, "", "error", e["error"]] for e in data["errors"]]
+        problems += [[s["path"], *blank, "", "skipped", s["reason"]] for s in data["skipped"]]
         encodings = [r.get("encoding") or "" for r in data["files"] + data["totals"]]
-        print_csv([*_COUNT_COLUMNS, "status", "reason", "encoding"],
-                  [[*r, "ok", "", e] for r, e in zip(rows + total_rows, encodings)] + problems)
+        print_csv([*_COUNT_COLUMNS, "encoding", "status", "reason"],
+                  [[*r, e, "ok", ""] for r, e in zip(rows + total_rows, encodings)] + problems)
         return
     if len(report.tokenizers) == 1:
         show_totals = len(data["files"]) > 1
