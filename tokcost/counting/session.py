@@ -20,7 +20,7 @@ from types import SimpleNamespace
 from typing import Self
 
 from tokcost.counting.cache import CountCache, file_digest, tokenizer_identity
-from tokcost.counting.decoding import SNIFF_BYTES, check_codec, read_blocks, sniff
+from tokcost.counting.decoding import SNIFF_BYTES, Sniffed, check_codec, read_blocks, sniff
 from tokcost.counting.engine import Counted, Engine, chunking_groups
 from tokcost.counting.inputs import Input
 from tokcost.counting.measures import TextStats
@@ -172,7 +172,8 @@ class CountSession:
             return False
         tokens = entry.get("tokens")
         try:
-            counted = Counted({n: int(tokens[self.identities[n]]) for n in self.names}, TextStats(**entry["stats"]))
+            counted = Counted({n: int(tokens[self.identities[n]]) for n in self.names}, TextStats(**entry["stats"]),
+                              entry.get("encoding"))
         except (KeyError, TypeError, ValueError):
             return False
         if self.on_bytes:
@@ -186,9 +187,12 @@ class CountSession:
         try:
             with open(path, "rb") as stream:
                 head = stream.read(SNIFF_BYTES)
-                encoding = check_codec(self.encoding) if self.encoding else sniff(head, False).encoding
+                sniffed = Sniffed(check_codec(self.encoding)) if self.encoding else sniff(head, False)
+                encoding = sniffed.encoding
                 if encoding is None:
-                    job.pieces, job.result = [], sniff(head, False).reason
+                    job.pieces, job.result = [], sniffed.reason
+                    if sniffed.ambiguous:
+                        self._failed(job, sniffed.reason)
                     return
                 if encoding not in ("utf-8", "utf-8-sig"):
                     job.pieces, job.stream = [], True
@@ -270,11 +274,12 @@ class CountSession:
             self.cache.put(job.key, self.identities, fresh)
         stats = job.found.stats if job.found is not None else fresh.stats
         found = job.found.tokens if job.found is not None else {}
-        counted = Counted({n: found.get(n, fresh.tokens.get(n, 0)) for n in self.names}, stats)
+        encoding = fresh.encoding or (job.found.encoding if job.found is not None else None)
+        counted = Counted({n: found.get(n, fresh.tokens.get(n, 0)) for n in self.names}, stats, encoding)
         if job.key and self.index is not None and job.st is not None:
             tokens = {self.identities[n]: v for n, v in counted.tokens.items() if n in self.identities}
             self.index.put(job.item.path, job.st, {"key": job.key, "digest": job.digest, "tokens": tokens,
-                                                   "stats": vars(stats)})
+                                                   "stats": vars(stats), "encoding": encoding})
         return counted
 
     def _streamed(self, item: Input) -> Result:

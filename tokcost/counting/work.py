@@ -69,9 +69,13 @@ def count_piece(piece: Piece) -> PieceResult:
         names = _lookup(piece, data, result)
         if not names:
             return result
-    encoding = piece.encoding or sniff(data[:SNIFF_BYTES], len(data) <= SNIFF_BYTES).encoding
+    sniffed = None if piece.encoding else sniff(data[:SNIFF_BYTES], len(data) <= SNIFF_BYTES)
+    encoding = piece.encoding or sniffed.encoding
     if encoding is None:
-        result.reason = sniff(data[:SNIFF_BYTES], len(data) <= SNIFF_BYTES).reason
+        if sniffed.ambiguous:  # never guessed, never skipped quietly: an error naming --encoding
+            result.error = sniffed.reason
+        else:
+            result.reason = sniffed.reason
         return result
     try:
         text = codecs.getincrementaldecoder(encoding)("strict").decode(data, final=True)
@@ -82,7 +86,8 @@ def count_piece(piece: Piece) -> PieceResult:
     except UnicodeError as exc:  # utf-16/utf-32 without a byte-order mark
         result.error = f"{exc} (use --encoding {encoding}-le or {encoding}-be)"
         return result
-    result.counted = Counted(count_tokens(names, text, piece.first), _measure(piece, data, text, encoding))
+    result.counted = Counted(count_tokens(names, text, piece.first), _measure(piece, data, text, encoding),
+                             encoding)
     return result
 
 
