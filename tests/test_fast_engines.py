@@ -91,8 +91,8 @@ def test_kitoken_prepared_on_disk_counts_the_same(all_tokenizers, tmp_path, monk
     built = kitoken_engine(path)
     [prepared] = (tmp_path / "engines").glob("*.kit")
     calls = []
-    real = kitoken.Kitoken.from_tokenizers_file
-    monkeypatch.setattr(kitoken.Kitoken, "from_tokenizers_file", lambda p: calls.append(p) or real(p))
+    real = kitoken.Kitoken.from_tokenizers  # built from the JSON without its added tokens (ordinary.py)
+    monkeypatch.setattr(kitoken.Kitoken, "from_tokenizers", lambda data: calls.append(str(path)) or real(data))
     loaded = kitoken_engine(path)
     assert calls == []  # served from the prepared file
     text = "\n".join(ADVERSARIAL) + "".join(s[:50_000] for s in corpus_samples())
