@@ -13,10 +13,45 @@ app = typer.Typer(
     help="Count tokens with real vendor tokenizers, price them from a dated, sourced catalog, "
     "and check budgets before a job runs.",
     no_args_is_help=True,
-    add_completion=False,
+    add_completion=True,
     pretty_exceptions_enable=False,
     rich_markup_mode=None,
+    context_settings={"help_option_names": ["-h", "--help"]},
 )
+
+
+def _version(value: bool) -> None:
+    if value:
+        from tokcost import __version__
+
+        sys.stdout.write(f"tokcost {__version__}\n")
+        raise typer.Exit(0)
+
+
+@app.callback()
+def _root(version: bool = typer.Option(False, "--version", "-V", callback=_version, is_eager=True,
+                                        help="Print the version and exit.")) -> None:
+    """Count tokens with real vendor tokenizers, price them from a dated, sourced catalog,
+    and check budgets before a job runs."""
+
+
+def _plain_type(self, ctx) -> str:  # type: ignore[no-untyped-def]
+    """Help shows TEXT, N, FILE or the choices, never Python types like <list[str]>."""
+    desc = self.type_descriptor
+    if desc.is_choice:
+        return "|".join(str(getattr(c, "value", c)) for c in desc.choices or ())
+    kind = desc.annotation
+    args = getattr(kind, "__args__", None)
+    kind = args[0] if args and getattr(kind, "__origin__", None) is list else kind
+    return {int: "N", float: "X", bool: ""}.get(kind, "FILE" if desc.is_path else "TEXT")
+
+
+try:  # typer >= 0.22 renders types itself; older typer (plain click) already shows TEXT/INTEGER
+    from typer.core import _TyperParameter
+
+    _TyperParameter.display_type = _plain_type  # type: ignore[method-assign]
+except (ImportError, AttributeError):  # pragma: no cover
+    pass
 
 from tokcost.cli import compare_cmds, count_cmds, price_cmds  # noqa: E402,F401  (commands register themselves on `app`)
 

@@ -61,15 +61,23 @@ def _print_count(report, fmt: Format) -> None:
     if len(report.tokenizers) == 1:
         show_totals = len(data["files"]) > 1
         headers = [c.replace("_per_token", "/token") for c in _COUNT_COLUMNS]
-        print_table(None, headers, rows + (total_rows if show_totals else []), numeric=headers[2:])
+        keep = [i for i, c in enumerate(headers) if c != "tokenizer"]
+        print_table(f"tokenizer {report.tokenizers[0]}", [headers[i] for i in keep],
+                    [[r[i] for i in keep] for r in rows + (total_rows if show_totals else [])],
+                    numeric=headers[2:], optional=_OPTIONAL)
     else:
         _print_wide(report)
     for item in data["skipped"]:
         warn(f"skipped {item['path']}: {item['reason']}")
 
 
+# the columns a narrow terminal loses first (a footnote names them)
+_OPTIONAL = ["bytes/token", "bytes", "words/token", "han/token", "words", "han", "chars/token", "chars"]
+
+
 def _print_wide(report) -> None:
-    """Several tokenizers: one token column each, then each tokenizer's ratios over all inputs."""
+    """Several tokenizers: the inputs (with a token column per tokenizer while they fit), then the
+    tokenizers as rows: their tokens and ratios over all inputs."""
     names = list(report.tokenizers)
     measures = ["chars", "bytes", "words", "han"]
     by_path: dict[str, dict] = {}
@@ -77,17 +85,23 @@ def _print_wide(report) -> None:
         entry = by_path.setdefault(r.path, {m: getattr(r, m) for m in measures})
         entry[r.tokenizer] = r.tokens
     totals = {r.tokenizer: r for r in report.totals}
-    rows = [[path, *(e[m] for m in measures), *(e[n] for n in names)] for path, e in by_path.items()]
-    if len(by_path) > 1 and report.totals:
+    if len(by_path) > 1:
+        rows = [[path, *(e[m] for m in measures), *(e[n] for n in names)] for path, e in by_path.items()]
         first = report.totals[0]
         rows.append(["TOTAL", *(getattr(first, m) for m in measures), *(totals[n].tokens for n in names)])
-    print_table(None, ["path", *measures, *names], rows, numeric=[*measures, *names])
+        print_table("inputs", ["path", *measures, *names], rows, numeric=[*measures, *names],
+                    optional=[*reversed(names), "bytes", "words", "han", "chars"])
+    else:
+        path, e = next(iter(by_path.items()), ("", {m: 0 for m in measures}))
+        from tokcost.cli.render import target_width, shorten_middle
+
+        room = max((target_width() or 10_000) - 50, 16)
+        typer.echo(f"{shorten_middle(path or 'text', room)}: " + ", ".join(f"{e[m]:,} {m}" for m in measures))
     ratio_rows = [[n, totals[n].tokens, *totals[n].ratios.values(), _per(totals[n].bytes, totals[n].tokens)]
                   for n in names]
-    print_table("per token, all inputs", ["tokenizer", "tokens", "chars/token", "words/token", "han/token",
-                                          "bytes/token"], ratio_rows, numeric=["tokens", "chars/token",
-                                                                               "words/token", "han/token",
-                                                                               "bytes/token"])
+    heads = ["tokens", "chars/token", "words/token", "han/token", "bytes/token"]
+    print_table("tokenizers, all inputs", ["tokenizer", *heads], ratio_rows, numeric=heads,
+                optional=["bytes/token", "words/token", "han/token"])
 
 
 def _per(amount: int, tokens: int) -> float | None:
@@ -109,49 +123,91 @@ def count_command(
         "the text at this path in each record (text, messages, conversations[*].value)."),
     scheduler: str | None = typer.Option(
         None, "--scheduler", help="Count on a Dask cluster at tcp://HOST:PORT (needs tokcost[dask]; default: this machine)."),
+    quiet: bool = typer.Option(False, "--quiet", "-q", help="Print only the total token count (one line "
+                               "per tokenizer), like `wc -l`."),
     fmt: Format = FormatOpt,
 ) -> None:
-    """Count tokens, characters, bytes, words and Chinese characters per tokenizer."""
+    """Count tokens, characters, bytes, words and Chinese characters per tokenizer.
+    A model id works as a tokenizer (-t gpt-4o counts with o200k_base)."""
+    from tokcost.cli.names import stdin_hint, tokenizer_names
     from tokcost.counting.api import count
 
     if field is not None or scheduler is not None:
         from tokcost.cli.dataset_render import count_dataset_command
 
-        count_dataset_command(paths or ["-"], text, tokenizer, field, scheduler, jobs, not no_cache, fmt,
+        count_dataset_command(paths or ["-"], text, tokenizer_names(tokenizer), field, scheduler, jobs, not no_cache, fmt,
                               _print_count)
         return
     if not paths and text is None:
         paths = ["-"]
+    names = tokenizer_names(tokenizer)
+    stdin_hint(paths or [])
     with byte_progress(input_bytes(paths or [])) as on_bytes:
-        report = count(paths or [], text=text, tokenizers=tokenizer, encoding=encoding, jobs=jobs,
+        report = count(paths or [], text=text, tokenizers=names, encoding=encoding, jobs=jobs,
                        cache=not no_cache, on_bytes=on_bytes)
     for error in report.errors:
         warn(f"{error['path']}: {error['error']}")
     _encoding_notes(report, encoding)
-    _print_count(report, fmt)
+    if quiet:
+        for name in report.tokenizers:
+            typer.echo(str(report.tokens(name)))
+    else:
+        _print_count(report, fmt)
     if report.errors:
         raise typer.Exit(1)
+
+
+def _split(names: list[str], text: str) -> list[dict]:
+    from tokcost.tokenizers import get_tokenizer
+
+    out = []
+    for name in names:
+        backend = get_tokenizer(name)
+        ids = backend.encode(text)
+        out.append({"tokenizer": name, "ids": ids, "pieces": backend.pieces(ids)})
+    return out
+
+
+def _shown(piece: str) -> str:
+    """A piece as a quoted string (spaces and newlines visible); partial bytes stay `<E9 BE>`."""
+    return repr(piece)
 
 
 @app.command("tokenize")
 def tokenize_command(
     text: str = typer.Argument(..., help="The text to split into tokens."),
-    tokenizer: str = typer.Option("o200k_base", "--tokenizer", "-t", help="Tokenizer name or file."),
+    tokenizer: list[str] | None = typer.Option(None, "--tokenizer", "-t", help="Tokenizer name, file or model "
+                                               "id (default o200k_base); repeat to see several side by side."),
     fmt: Format = FormatOpt,
 ) -> None:
-    """Show each token's id and text piece."""
-    from tokcost.tokenizers import get_tokenizer
+    """Show each token's id and text piece (bytes of a partial character as <E9 BE>)."""
+    from tokcost.cli.names import tokenizer_names
 
-    backend = get_tokenizer(tokenizer)
-    ids = backend.encode(text)
-    pieces = backend.pieces(ids)
+    names = tokenizer_names(tokenizer) or ["o200k_base"]
+    if "all" in names:
+        from tokcost.counting.api import resolve_tokenizers
+        names = list(resolve_tokenizers(names))
+    splits = _split(names, text)
     if fmt is Format.json:
-        print_json({"tokenizer": tokenizer, "ids": ids, "pieces": pieces})
+        print_json(splits[0] if len(splits) == 1 else splits)
     elif fmt is Format.csv:
-        print_csv(["index", "id", "piece"], [[i, t, p] for i, (t, p) in enumerate(zip(ids, pieces))])
+        print_csv(["tokenizer", "index", "id", "piece"],
+                  [[s["tokenizer"], i, t, p] for s in splits for i, (t, p) in enumerate(zip(s["ids"], s["pieces"]))])
     else:
-        print_table(f"{tokenizer}: {len(ids)} tokens", ["#", "id", "piece"],
-                    [[i, t, repr(p)] for i, (t, p) in enumerate(zip(ids, pieces))], numeric=["#", "id"])
+        _print_splits(splits)
+
+
+def _print_splits(splits: list[dict]) -> None:
+    """One (id, piece) column pair per tokenizer, side by side; ids as plain numbers."""
+    longest = max(len(s["ids"]) for s in splits)
+    columns = ["#"] + [c for s in splits for c in (f"{s['tokenizer']} ({len(s['ids'])})", "piece")]
+    rows = []
+    for i in range(longest):
+        row: list = [str(i)]
+        for s in splits:
+            row += [str(s["ids"][i]), _shown(s["pieces"][i])] if i < len(s["ids"]) else [None, None]
+        rows.append(row)
+    print_table(None, columns, rows, numeric=["#", *columns[1::2]])
 
 
 def _tokenizer_info(name: str) -> dict:
@@ -183,7 +239,8 @@ def tokenizers_command(fmt: Format = FormatOpt) -> None:
     if fmt is Format.csv:
         print_csv(columns, rows)
     else:
-        print_table(None, columns, rows, numeric=["vocab_size"])
+        print_table(None, columns, rows, numeric=["vocab_size"],
+                    optional=["families", "licence", "source", "library", "algorithm"])
 
 
 @app.command("fetch")

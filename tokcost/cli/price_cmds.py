@@ -50,6 +50,9 @@ def _cost_options(
 ) -> dict[str, Any]:
     if not paths and text is None and input_tokens is None:
         paths = ["-"]
+    from tokcost.cli.names import stdin_hint
+
+    stdin_hint(paths or [])
     return {"paths": paths or [], "text": text, "input_tokens": input_tokens, "output_tokens": output_tokens,
             "output_ratio": output_ratio, "cache_hit": cache_hit, "requests": requests, "per_input": per_input,
             "currency": currency, "fx": usd_cny, "as_of": as_of, "prices": prices, "at": at,

@@ -21,6 +21,37 @@ from tokcost.tokenizers import ordinary
 from tokcost.tokenizers.fast import preferred
 
 
+_STRAY = re.compile("[\udc80-\udcff]+")
+_SP_BYTES = re.compile(r"(?:<0x[0-9A-Fa-f]{2}>)+")
+
+
+def show_bytes(raw: bytes) -> str:
+    """A token's bytes as text; bytes that are not whole UTF-8 characters as `<E9 BE>`."""
+    text = raw.decode("utf-8", "surrogateescape")
+    return _STRAY.sub(lambda m: "<" + " ".join(f"{ord(c) - 0xDC00:02X}" for c in m.group()) + ">", text)
+
+
+@functools.cache
+def _byte_level_decoder() -> dict[str, int]:
+    """GPT-2's byte-level alphabet (printable stand-ins for the 256 bytes), reversed."""
+    keep = [*range(33, 127), *range(161, 173), *range(174, 256)]
+    chars = keep + [256 + n for n in range(256 - len(keep))]
+    raw = keep + [b for b in range(256) if b not in keep]
+    return {chr(c): b for c, b in zip(chars, raw)}
+
+
+def _byte_level_piece(token: str | None) -> str | None:
+    table = _byte_level_decoder()
+    if not token or any(ch not in table for ch in token):
+        return None
+    return show_bytes(bytes(table[ch] for ch in token))
+
+
+def _sp_piece(piece: str) -> str:
+    """sentencepiece byte-fallback pieces `<0xE9><0xBE>` as `<E9 BE>`."""
+    return _SP_BYTES.sub(lambda m: "<" + " ".join(m.group()[3:-1].split("><0x")).upper() + ">", piece)
+
+
 class Backend(Protocol):
     name: str
     chunking: str
@@ -130,8 +161,7 @@ class TiktokenBackend(_Base):
         return len(self.encoding.encode_ordinary(self._prepare(text)))
 
     def pieces(self, ids: list[int]) -> list[str]:
-        return [self.encoding.decode_single_token_bytes(i - self._offset).decode("utf-8", "replace")
-                for i in ids]
+        return [show_bytes(self.encoding.decode_single_token_bytes(i - self._offset)) for i in ids]
 
 
 class HFTokenizersBackend(_Base):
@@ -162,7 +192,13 @@ class HFTokenizersBackend(_Base):
         return self.tokenizer.encode(text, add_special_tokens=False).ids
 
     def pieces(self, ids: list[int]) -> list[str]:
-        return [self.tokenizer.decode([i], skip_special_tokens=False) for i in ids]
+        out = []
+        for i in ids:
+            text = self.tokenizer.decode([i], skip_special_tokens=False)
+            if "\ufffd" in text:  # part of a character: show its bytes (byte-level BPE vocabularies)
+                text = _byte_level_piece(self.tokenizer.id_to_token(i)) or text
+            out.append(text)
+        return out
 
 
 class SentencePieceBackend(_Base):
@@ -194,7 +230,7 @@ class SentencePieceBackend(_Base):
         return self.count("\n" + chunk) - self._newline_tokens
 
     def pieces(self, ids: list[int]) -> list[str]:
-        return [self.processor.id_to_piece(i) for i in ids]
+        return [_sp_piece(self.processor.id_to_piece(i)) for i in ids]
 
 
 HUB_PROBE_SECONDS = 1.2
