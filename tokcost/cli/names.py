@@ -11,6 +11,8 @@ from pathlib import Path
 from tokcost.cli.render import warn
 from tokcost.errors import UnknownName
 
+_FILE_SUFFIXES = {".json", ".model", ".tiktoken", ".txt", ".gz", ".vocab"}
+
 
 def _is_tokenizer(name: str) -> bool:
     from tokcost.tokenizers import tokenizer_names
@@ -39,6 +41,9 @@ def tokenizer_names(names: Sequence[str] | None) -> list[str] | None:
             out.append(name)
             continue
         found = model_tokenizer(name)
+        if found is None and ("/" in name or "\\" in name or Path(name).suffix):
+            out.append(name)  # a tokenizer file: the counter says if it is missing
+            continue
         if found is None:
             from tokcost.pricing.catalog import load_catalog
             from tokcost.tokenizers import tokenizer_names as known
