@@ -50,7 +50,8 @@ def test_measures_match_count(small, texts: tuple[str, str]) -> None:
 def test_rules_apply_where_they_belong(small, texts: tuple[str, str]) -> None:
     en, zh = texts
     by_rule = {r.name: {k.corpus for k in small.checks if k.rule == r.name} for r in RULES}
-    assert by_rule == {"chars/4": {en}, "words/0.75": {en}, "han/1.45": {zh}, "han/0.8": {zh}}
+    assert by_rule == {"chars/4": {en}, "words/0.75": {en}, "han/1.45": {zh}, "han/0.8": {zh},
+                       "han×1.45": {zh}, "zh-words/1.45": {zh}, "zh-words×1.45": {zh}}
     c = small.corpus(zh)
     check = next(k for k in small.checks if k.rule == "han/0.8" and k.tokenizer == "cl100k_base")
     measured = c.tokens["cl100k_base"]

@@ -46,7 +46,8 @@ def report(tmp_path_factory: pytest.TempPathFactory) -> tuple[str, Path]:
 
 def test_paths_and_text_are_escaped(report: tuple[str, Path]) -> None:
     page, _ = report
-    assert "<script" not in page.lower()
+    assert page.lower().count("<script") == 1 and "<script>" in page  # only the inline sorter, no src
+    assert "alert(1)</script>" not in page
     assert "&lt;script&gt;alert(1)&lt;/script&gt;.txt" in page
     assert "<b>markup" not in page
 
@@ -128,3 +129,77 @@ def test_renders_in_headless_chromium(report: tuple[str, Path], tmp_path: Path) 
     levels = [sum(p) / 3 for p in pixels]
     mean = sum(levels) / len(levels)
     assert sum((v - mean) ** 2 for v in levels) / len(levels) > 100  # pixel variance
+
+
+def _luminance(colour: str) -> float:
+    def channel(c: int) -> float:
+        v = c / 255
+        return v / 12.92 if v <= 0.03928 else ((v + 0.055) / 1.055) ** 2.4
+    r, g, b = (int(colour[i:i + 2], 16) for i in (1, 3, 5))
+    return 0.2126 * channel(r) + 0.7152 * channel(g) + 0.0722 * channel(b)
+
+
+def test_palette_contrast_on_white() -> None:
+    from tokcost.comparison.html import LANG_COLOUR, PALETTE
+
+    for colour in (*PALETTE, *LANG_COLOUR.values()):
+        assert (1.05) / (_luminance(colour) + 0.05) >= 3.0, colour
+
+
+def test_leads_with_the_cost_card(report: tuple[str, Path]) -> None:
+    page, _ = report
+    assert page.index('<section id="card">') < page.index("<section", page.index('<section id="card">') + 1)
+    assert page.find("<section") == page.index('<section id="card">')
+    assert "Cheapest with an exact count" in page and "more tokens than" in page
+    assert "per 10,000 Chinese characters" in page and "Chinese characters per 1 CNY" in page
+    for reading in ("words/token (as written)", "chars/token", "tokens/char", "tokens/word"):
+        assert reading in page
+    assert "catalog sha256" in page and "command: <code>" in page
+    assert '<nav aria-label="contents">' in page and 'href="#card"' in page
+
+
+def test_no_horizontal_overflow_at_390_px(report: tuple[str, Path], tmp_path: Path) -> None:
+    """The report in a 390 px iframe (headless Chromium windows are at least 500 px): nothing wider than
+    the page outside a scrolling table box, the first section is the card, nothing fetched."""
+    binary = _chromium()
+    _, page = report
+    (tmp_path / "r.html").write_bytes(page.read_bytes())
+    (tmp_path / "w.html").write_text(
+        '<!DOCTYPE html><html><body style="margin:0"><iframe id="f" src="r.html" style="width:390px;height:900px;'
+        'border:0"></iframe><script>document.getElementById("f").onload=function(){var d=this.contentDocument,'
+        'cw=d.documentElement.clientWidth;document.body.setAttribute("data-probe",[d.documentElement.scrollWidth,cw,'
+        'd.querySelector("section").id,this.contentWindow.performance.getEntriesByType("resource").length].join(" "))}'
+        '</script></body></html>', encoding="utf-8")
+    flags = [*CHROMIUM_FLAGS, f"--user-data-dir={tmp_path / 'profile'}", "--allow-file-access-from-files",
+             "--virtual-time-budget=5000"]
+    dom = subprocess.run([binary, *flags, "--dump-dom", (tmp_path / "w.html").as_uri()], capture_output=True,
+                         text=True, timeout=120, check=False).stdout
+    found = re.search(r'data-probe="(\d+) (\d+) (\w+) (\d+)"', dom)
+    assert found, dom[-300:]
+    scroll, client, first, fetched = found.groups()
+    assert int(scroll) <= int(client) and first == "card" and fetched == "0"
+
+
+def test_json_has_the_readings_and_the_card() -> None:
+    from tokcost.comparison.analysis import READINGS_145
+
+    text = "大模型迎来跳水降价潮，百万tokens只要1元。给我一个合理解释北京大学。" * 50
+    import tempfile
+
+    with tempfile.TemporaryDirectory() as folder:
+        path = Path(folder) / "zh.txt"
+        path.write_text(text, encoding="utf-8")
+        comp = compare([str(path)], tokenizers=["cl100k_base", "qwen"], models=["gpt-4o", "qwen-turbo"], cache=False)
+    data = comp.to_json()
+    readings = data["readings_of_1_45"]["by_tokenizer"]
+    assert {r["tokenizer"] for r in readings} == {"cl100k_base", "qwen"}
+    for r in readings:
+        assert set(r["mean_error_pct"]) == set(READINGS_145) and r["best"] in READINGS_145
+        errors = r["mean_abs_error_pct"]
+        assert errors[r["best"]] == min(errors.values())
+    cl100k = next(c for c in comp.corpora).tokens["cl100k_base"]
+    han = next(c for c in comp.corpora).han
+    expected = round((han * 1.45 - cl100k) / cl100k * 100, 2)
+    assert next(r for r in readings if r["tokenizer"] == "cl100k_base")["mean_error_pct"]["han×1.45"] == expected
+    card = data["cost_card"]
+    assert [row["model"] for row in card["rows"]] and card["findings"]

@@ -31,12 +31,19 @@ def _as_of(text: str | None) -> date | None:
         raise UsageError(f"--as-of {text!r} is not a date; write YYYY-MM-DD") from None
 
 
+def _command_line() -> str:
+    import shlex
+    import sys
+
+    return "tokcost " + shlex.join(sys.argv[1:])
+
+
 def _render(comp, kind: str) -> str:
     import json
 
     if kind == ".html":
         from tokcost.comparison.html import html_report
-        return html_report(comp)
+        return html_report(comp, _command_line())
     if kind == ".md":
         from tokcost.comparison.markdown import markdown
         return markdown(comp)
@@ -48,9 +55,14 @@ def _print_tables(comp) -> None:
 
     for s in sections(comp):
         if not s.detail:
-            print_table(s.title + (f"\n({s.note})" if s.note else ""), s.columns, s.rows, numeric=s.columns[s.numeric:])
+            print_table(s.title, s.columns, s.rows, numeric=s.columns[s.numeric:], optional=_OPTIONAL)
+            if s.note:
+                typer.echo(f"({s.note})\n")
     for note in comp.notes:
         typer.echo(f"note: {note}")
+
+
+_OPTIONAL = ["source", "price", "applies to"]
 
 
 @app.command("compare")

@@ -6,7 +6,7 @@ from typing import Any
 import typer
 
 from tokcost.cli import app
-from tokcost.cli.render import Format, print_csv, print_json, print_table, warn
+from tokcost.cli.render import Format, echo_wrapped, print_csv, print_json, print_table, warn
 
 FormatOpt = typer.Option(Format.table, "--format", "-f", help="table, json or csv.")
 PathsArg = typer.Argument(
@@ -115,9 +115,7 @@ def _csv_money(m: Any) -> str:
     return low if low == high else f"{low}-{high}"
 
 
-def _print_cost(records: Any, opts: dict[str, Any], fmt: Format) -> None:
-    from tokcost.pricing.cost import show_money
-
+def _print_cost(records: Any, opts: dict[str, Any], fmt: Format, explain: bool = False) -> None:
     if fmt is Format.json:  # every record says which inputs it leaves out
         print_json([{**r.to_json(), "errors": records.errors, "skipped": records.skipped_inputs} for r in records])
         return
@@ -141,27 +139,64 @@ def _print_cost(records: Any, opts: dict[str, Any], fmt: Format) -> None:
     first = records[0]
     title = f"{first.requests:,} request{'s' if first.requests != 1 else ''}, {first.inputs} input" \
             f"{'s' if first.inputs != 1 else ''}"
-    cols = ["model", "count", "tokenizer", "input tokens", "band", "output tokens", "input", "cache hit", "output",
-            "total", "price", "tier"]
-    rows = [[r.model, r.count_kind, r.tokenizer, r.input_tokens, _band_cell(r), r.output_tokens,
-             show_money(r.breakdown.input_cost), show_money(r.breakdown.cache_hit_cost),
-             show_money(r.breakdown.output_cost), show_money(r.total_cost),
-             f"{r.breakdown.entry.effective} {r.breakdown.entry.source}", r.breakdown.tier or None]
-            for r in records]
-    drop = {"cache hit"} if not any(r.breakdown.cache_hit_tokens.high for r in records) else set()
-    if all(r.band is None for r in records):
-        drop.add("band")
-    keep = [i for i, c in enumerate(cols) if c not in drop]
-    print_table(title, [cols[i] for i in keep], [[row[i] for i in keep] for row in rows],
-                numeric=["input tokens", "band", "output tokens", "input", "cache hit", "output", "total"])
-    for line in _captions(records, opts):
-        typer.echo(line)
+    if explain:
+        _print_explained(records, opts, title)
+        return
+    from tokcost.cli.render import money_cell
+
+    cols = ["model", "count", "input tokens", "output tokens", "total"]
+    rows = [[r.model, r.count_kind, r.input_tokens, r.output_tokens,
+             ("\u2248 " if r.count_kind == "estimate" else "") + money_cell(r.total_cost)] for r in records]
+    print_table(title, cols, rows, numeric=["input tokens", "output tokens", "total"])
+    lines = _captions(records, opts) + _notes(records)
+    for line in dict.fromkeys(lines):
+        typer.echo(_one_line(line))
+    typer.echo(_one_line("(rounded; --explain: prices, sources, full notes; -f json: exact figures)"))
+
+
+def _notes(records: Any) -> list[str]:
+    """Each distinct note once: a note shared by several models names how many."""
+    seen: dict[str, list[str]] = {}
     for r in records:
         for note in r.notes:
             if note.startswith("converted "):
-                continue  # stated once above
-            if len(records) == 1 or not note.startswith(("price:", "estimate:")):
-                typer.echo(f"{r.model}: {note}")
+                continue  # stated once in the captions
+            if len(records) > 1 and note.startswith(("price:", "estimate:")):
+                continue  # per-model detail: --explain
+            seen.setdefault(note, []).append(r.model)
+    return [f"{models[0]}: {note}" if len(models) == 1 else f"{len(models)} models: {note}"
+            for note, models in seen.items()]
+
+
+def _one_line(text: str) -> str:
+    """A note cut to the width (whole under --explain)."""
+    from tokcost.cli.render import target_width
+
+    width = target_width()
+    return text if width is None or len(text) <= width else text[:width - 1] + "\u2026"
+
+
+def _print_explained(records: Any, opts: dict[str, Any], title: str) -> None:
+    """Everything behind each total: tokens, band, the price entry and its source, each part's cost, notes."""
+    from tokcost.cli.render import echo_wrapped
+    from tokcost.pricing.cost import show_money
+
+    typer.echo(title)
+    for r in records:
+        b = r.breakdown
+        typer.echo(f"\n{r.model} ({r.count_kind}, tokenizer {r.tokenizer})")
+        typer.echo(f"  input tokens   {r.input_tokens:,}" + (f" (band {_band_cell(r)})" if r.band else ""))
+        typer.echo(f"  output tokens  {r.output_tokens:,}")
+        echo_wrapped(f"  price          {b.entry.describe()}" + (f"; tier {b.tier}" if b.tier else ""), " " * 17)
+        for label, money in (("input", b.input_cost), ("cache hit", b.cache_hit_cost), ("output", b.output_cost),
+                             ("total", r.total_cost)):
+            if label != "cache hit" or b.cache_hit_tokens.high:
+                typer.echo(f"  {label + ' cost':<14} {show_money(money)}")
+        for note in r.notes:
+            echo_wrapped(f"  note: {note}", " " * 8)
+    typer.echo("")
+    for line in _captions(records, opts):
+        echo_wrapped(line)
 
 
 @app.command("cost")
@@ -172,6 +207,8 @@ def cost_command(
     epochs: int | None = typer.Option(
         None, "--epochs", min=1, help="Fine-tuning: price the training file's tokens x N epochs at the "
         "documents' training price (use with --field messages)."),
+    explain: bool = typer.Option(False, "--explain", "-v", help="Show where each total comes from: tokens, "
+                                 "band, price entry and source, each part's cost, and every note in full."),
     fmt: Format = FormatOpt,
     options: dict | None = None,
 ) -> None:
@@ -186,7 +223,7 @@ def cost_command(
 
         print_training(records, fmt)
     elif records:
-        _print_cost(records, {**opts, "output_tokens": opts["output_tokens"]}, fmt)
+        _print_cost(records, {**opts, "output_tokens": opts["output_tokens"]}, fmt, explain)
     for line in getattr(records, "warnings", []):
         warn(f"warning: {line}")
     for line in records.skipped:
@@ -286,7 +323,9 @@ def models_command(fmt: Format = FormatOpt) -> None:
         heads = ["id", "vendor", "tokenizer", "count", "context", "context source", "currency", "in/1M",
                  "out/1M", "input from", "output from", "price date", "tier"]
         print_table("prices per 1M tokens in the vendor's currency, in effect on the newest date known (base tier)",
-                    heads, rows, numeric=["context", "in/1M", "out/1M"])
+                    heads, rows, numeric=["context", "in/1M", "out/1M"],
+                    optional=["tier", "context source", "input from", "output from", "vendor", "price date",
+                              "currency", "count"])
 
 
 def _model_fields(m: Any) -> dict[str, Any]:
@@ -365,14 +404,17 @@ def prices_command(model: str = typer.Argument(..., help="Model id or alias."), 
         print_csv(cols, rows)
         return
     print_table(f"{m.id} ({m.vendor_name}): {len(history)} price entries", cols, rows,
-                numeric=["input", "output", "cache_hit_input"])
+                numeric=["input", "output", "cache_hit_input"],
+                optional=["note", "table", "marks", "source", "tier", "corrected_output", "cache_hit_input", "status"])
+    from tokcost.cli.render import echo_wrapped
+
     for c in conflicts:
-        typer.echo(f"conflict: {c['rejected']} -- not used; chosen: {c['chosen'] or 'none in effect'}; {c['rule']}")
+        echo_wrapped(f"conflict: {c['rejected']} -- not used; chosen: {c['chosen'] or 'none in effect'}; {c['rule']}")
     for g in garbled:
-        typer.echo(f"garbled: {g}")
+        echo_wrapped(f"garbled: {g}")
     for e in m.history:
         for kind in ("input", "output"):
             fixed = getattr(e, f"corrected_{kind}")
             if fixed is not None:
-                typer.echo(f"corrected: {e.doc_model} {kind} printed {getattr(e, f'printed_{kind}')}, "
+                echo_wrapped(f"corrected: {e.doc_model} {kind} printed {getattr(e, f'printed_{kind}')}, "
                            f"corrected to {fixed.format()} per {e.correction_source}")

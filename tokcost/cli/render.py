@@ -13,7 +13,7 @@ import json
 import os
 import sys
 from collections.abc import Sequence
-from decimal import ROUND_HALF_UP, Decimal
+from decimal import Decimal
 from enum import Enum
 from typing import Any
 
@@ -65,18 +65,9 @@ def print_csv(columns: Sequence[str], rows: Sequence[Sequence[Any]]) -> None:
     sys.stdout.write(buffer.getvalue())
 
 
-def round_sig(value: Decimal, digits: int = 3) -> str:
-    """Money for tables: 2 places from 1 up (with separators), else `digits` significant digits;
-    never "0.00" for an amount that is not zero."""
-    if value == 0:
-        return "0"
-    if abs(value) >= 1:
-        return f"{value.quantize(Decimal('0.01'), rounding=ROUND_HALF_UP):,f}"
-    places = digits - 1 - value.copy_abs().adjusted()
-    return f"{value.quantize(Decimal(1).scaleb(-places), rounding=ROUND_HALF_UP):f}"
-
-
 def money_cell(money: Any) -> str:
+    from tokcost.pricing.money import round_sig
+
     """A Money (exact or a range) rounded for a table, with its currency."""
     if money.is_exact:
         return f"{round_sig(money.low)} {money.currency}"
@@ -171,7 +162,9 @@ def fit_columns(columns: Sequence[str], rows: Sequence[Sequence[str]], numeric: 
         keep.pop()
     limits: dict[int, int] = {}
     over = total(keep, 0) - width
-    for i in sorted((i for i in keep if kind(i) != "number"), key=lambda i: -w[i][0]):
+    text = sorted((i for i in keep if kind(i) != "number"), key=lambda i: -w[i][0])
+    numbers = sorted((i for i in keep if kind(i) == "number"), key=lambda i: w[i][2] - w[i][0])
+    for i in text + numbers:  # text first; a number column only loses header width (its head wraps)
         cut = min(w[i][0] - w[i][2], over)
         if cut > 0:
             limits[i] = w[i][0] - cut
@@ -193,7 +186,9 @@ def print_table(title: str | None, columns: Sequence[str], rows: Sequence[Sequen
     table = Table(title=title, title_justify="left", box=box.SIMPLE_HEAD, pad_edge=False, show_edge=False)
     for i in keep:
         name = columns[i]
-        if name in numeric:
+        if name in numeric and i in limits:  # as wide as its widest number; the head wraps at its words
+            table.add_column(name, justify="right", width=limits[i], overflow="fold")
+        elif name in numeric:
             table.add_column(name, justify="right", no_wrap=True,
                              min_width=_widths(name, [r[i] for r in cells], "number")[2])
         elif name in paths:
@@ -215,6 +210,16 @@ def print_table(title: str | None, columns: Sequence[str], rows: Sequence[Sequen
         console.print(f"(not shown to fit {width} columns: {', '.join(dropped)}; "
                       f"see --format csv or json)", highlight=False)
     return dropped
+
+
+def echo_wrapped(text: str, indent: str = "  ") -> None:
+    """Prose to stdout, wrapped at spaces to the width (so numbers stay whole); one line when piped."""
+    import textwrap
+
+    width = target_width()
+    out = text if width is None else textwrap.fill(text, width=width, subsequent_indent=indent,
+                                                   break_long_words=False, break_on_hyphens=False)
+    sys.stdout.write(out + "\n")
 
 
 def warn(message: str) -> None:

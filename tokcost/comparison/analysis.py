@@ -19,6 +19,7 @@ from tokcost.pricing.money import Amount, FxRate, Money, plain
 from tokcost.pricing.arithmetic import estimate_cost
 from tokcost.tokenizers import band_names
 
+MOSTLY_CHINESE = 0.5  # share of Chinese characters that makes a corpus "Chinese text"
 CIRCLE_TOKENS = 10_000  # the documents' chart: one circle per 10,000 tokens
 # The "how many tokens does 1 CNY buy" chart (000), cheapest first, as (chart label, catalog id).
 CHART_MODELS: tuple[tuple[str, str], ...] = (
@@ -35,20 +36,34 @@ EXTRA_MODELS = ("gpt-4o",)
 class Rule:
     name: str
     language: str  # the corpora it applies to
-    measure: str  # chars | words | han
-    per_token: float  # the rule says: 1 token = this many `measure`
+    measure: str  # chars | words | han | zh_words
+    per_token: float  # the rule says: 1 token = this many `measure` (inverted: 1 `measure` = this many tokens)
     source: str
+    inverted: bool = False
 
     def predict(self, corpus: Corpus) -> float:
-        return getattr(corpus, self.measure) / self.per_token
+        amount = getattr(corpus, self.measure) or 0
+        return amount * self.per_token if self.inverted else amount / self.per_token
 
 
 RULES = (
     Rule("chars/4", "en", "chars", 4.0, "1 token ≈ 4 English characters (000, citing OpenAI)"),
     Rule("words/0.75", "en", "words", 0.75, "1 token ≈ 0.75 words (000, citing OpenAI)"),
-    Rule("han/1.45", "zh", "han", 1.45, "1 token ≈ 1.45 Chinese characters (000, citing OpenAI)"),
+    Rule("zh-words/1.45", "zh", "zh_words", 1.45,
+         "1 token ≈ 1.45 Chinese words, as written (000: 1 个 Token 大约为 1.45 个中文单词; words by jieba)"),
+    Rule("han/1.45", "zh", "han", 1.45, "1 token ≈ 1.45 Chinese characters (000, the words read as characters)"),
+    Rule("han×1.45", "zh", "han", 1.45, "1 Chinese character ≈ 1.45 tokens (000 inverted)", inverted=True),
+    Rule("zh-words×1.45", "zh", "zh_words", 1.45, "1 Chinese word ≈ 1.45 tokens (000 inverted)", inverted=True),
     Rule("han/0.8", "zh", "han", 0.8, "1 token = 0.8 Chinese characters (003, broker report)"),
 )
+# The four readings of 000's "1.45" (as written first), audited side by side.
+READINGS_145 = ("zh-words/1.45", "han/1.45", "han×1.45", "zh-words×1.45")
+READING_LABELS = {"zh-words/1.45": "1.45 Chinese words per token (as written)",
+                  "han/1.45": "1.45 Chinese characters per token",
+                  "han×1.45": "1.45 tokens per Chinese character",
+                  "zh-words×1.45": "1.45 tokens per Chinese word"}
+READING_SHORT = {"zh-words/1.45": "words/token (as written)", "han/1.45": "chars/token",
+                 "han×1.45": "tokens/char", "zh-words×1.45": "tokens/word"}
 
 
 @dataclass
@@ -62,6 +77,7 @@ class Corpus:
     han: int
     tokens: dict[str, int]  # every tokenizer counted
     parallel_of: str | None = None
+    zh_words: int | None = None  # Chinese words by jieba (Chinese corpora only)
 
     def ratios(self, tokenizer: str) -> dict[str, float | None]:
         n = self.tokens[tokenizer]
@@ -69,7 +85,8 @@ class Corpus:
             return round(x / n, 4) if n else None
         return {"chars_per_token": per(self.chars), "bytes_per_token": per(self.bytes),
                 "words_per_token": per(self.words) if self.language == "en" else None,
-                "han_per_token": per(self.han) if self.language == "zh" else None}
+                "han_per_token": per(self.han) if self.language == "zh" else None,
+                "zh_words_per_token": per(self.zh_words) if self.language == "zh" and self.zh_words else None}
 
 
 @dataclass(frozen=True)
@@ -165,6 +182,20 @@ class Comparison:
     def corpus(self, name: str) -> Corpus:
         return next(c for c in self.corpora if c.name == name)
 
+    def readings(self) -> list[dict[str, Any]]:
+        """Per tokenizer: the mean signed error (%) of each reading of "1.45", and the best one."""
+        fits = {f.rule: f for f in self.fits if f.rule in READINGS_145}
+        out = []
+        for t in self.tokenizers:
+            errors = {r: fits[r].mean_error_pct[t] for r in READINGS_145 if r in fits and t in fits[r].mean_error_pct}
+            if not errors:
+                continue
+            best = min(errors, key=lambda r: fits[r].mean_abs_error_pct[t])
+            out.append({"tokenizer": t, "mean_error_pct": errors,
+                        "mean_abs_error_pct": {r: fits[r].mean_abs_error_pct[t] for r in errors},
+                        "best": best, "best_reading": READING_LABELS[best]})
+        return out
+
     def premium_costs(self) -> list[tuple[ModelCost, ModelCost]]:
         """(zh edition, en edition) cost per model for each parallel pair."""
         by_key = {(c.model, c.corpus): c for c in self.costs}
@@ -175,13 +206,17 @@ class Comparison:
     def to_json(self) -> dict[str, Any]:
         return {
             "corpora": [{"name": c.name, "path": c.path, "language": c.language, "chars": c.chars, "bytes": c.bytes,
-                         "words": c.words, "han": c.han, "parallel_of": c.parallel_of} for c in self.corpora],
+                         "words": c.words, "han": c.han, "zh_words": c.zh_words, "parallel_of": c.parallel_of}
+                        for c in self.corpora],
             "measurements": [{"corpus": c.name, "tokenizer": t, "tokens": c.tokens[t], **c.ratios(t)}
                              for c in self.corpora for t in self.tokenizers],
             "rules": [{"rule": f.rule, "source": f.source, "corpora": list(f.corpora), "best_tokenizer": f.best,
                        "mean_error_pct": f.mean_error_pct, "mean_abs_error_pct": f.mean_abs_error_pct}
                       for f in self.fits],
             "rule_checks": [vars(c) for c in self.checks],
+            "cost_card": None if (card := _card(self)) is None else card.to_json(),
+            "readings_of_1_45": {"readings": READING_LABELS, "by_tokenizer": self.readings(),
+                                 "chinese_words": "jieba (precise mode) words holding a Chinese character"},
             "chinese_premium": [{**vars(p), "ratio": p.ratio} for p in self.premium],
             "chinese_premium_cost": [{"model": zh.model, "zh": zh.cost.to_json(), "en": en.cost.to_json(),
                                       "currency": zh.cost.currency, "ratio": plain(money_ratio(zh.cost, en.cost), 4)}
@@ -198,6 +233,12 @@ class Comparison:
             "as_of": None if self.as_of is None else self.as_of.isoformat(),
             "notes": self.notes, "errors": self.errors, "seconds": round(self.seconds, 1),
         }
+
+
+def _card(comp: Comparison) -> Any:
+    from tokcost.comparison.card import cost_card
+
+    return cost_card(comp)
 
 
 def money_ratio(a: Money, b: Money) -> Decimal:
@@ -256,7 +297,20 @@ def _count(paths: Sequence[str], corpora: Sequence[str], names: Sequence[str], j
             out[r.path] = Corpus(name, r.path, lang, r.chars, r.bytes, r.words, r.han, {},
                                  spec.parallel_of if spec else None)
         out[r.path].tokens[r.tokenizer] = r.tokens
+    for corpus in out.values():
+        if corpus.language == "zh" and corpus.han:
+            corpus.zh_words = _zh_words(corpus.path)
     return list(out.values()), report.errors + [{"path": s["path"], "error": s["reason"]} for s in report.skipped]
+
+
+def _zh_words(path: str) -> int:
+    from pathlib import Path
+
+    from tokcost.counting.decoding import read_blocks
+    from tokcost.counting.segment import cached_chinese_words
+
+    _, blocks = read_blocks(Path(path))
+    return cached_chinese_words("".join(blocks))
 
 
 # ---------------------------------------------------------------- rules of thumb
@@ -266,6 +320,8 @@ def audit(corpora: Sequence[Corpus], tokenizers: Sequence[str]) -> tuple[list[Ru
     fits: list[RuleFit] = []
     for rule in RULES:
         applies = [c for c in corpora if c.language == rule.language and getattr(c, rule.measure)]
+        if rule.language == "zh":  # mostly-Chinese text when there is some: the rules count Chinese only
+            applies = [c for c in applies if c.han >= c.chars * MOSTLY_CHINESE] or applies
         mine = [RuleCheck(rule.name, c.name, t, round(rule.predict(c), 1), c.tokens[t],
                           round((rule.predict(c) - c.tokens[t]) / c.tokens[t] * 100, 2))
                 for c in applies for t in tokenizers if c.tokens[t]]

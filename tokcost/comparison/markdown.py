@@ -65,13 +65,33 @@ def ratio_sections(comp: Comparison) -> list[Section]:
     return out
 
 
+def readings_section(comp: Comparison) -> list[Section]:
+    """Which reading of 000's "1 token ≈ 1.45 Chinese words" fits each tokenizer, with every error."""
+    from tokcost.comparison.analysis import READING_LABELS, READING_SHORT, READINGS_145
+
+    rows = sorted(comp.readings(), key=lambda r: r["mean_abs_error_pct"][r["best"]])
+    if not rows:
+        return []
+    heads = [f"1.45 {READING_SHORT[r]}" for r in READINGS_145]
+    return [Section("readings", "Which reading of “1 token ≈ 1.45 Chinese words” fits each tokenizer",
+                    ["tokenizer", "best reading", *heads],
+                    [[r["tokenizer"], READING_LABELS[r["best"]],
+                      *(f'{r["mean_abs_error_pct"][k]:.1f}%' if k in r["mean_abs_error_pct"] else "–"
+                        for k in READINGS_145)]
+                     for r in rows], numeric=2,
+                    note="mean |error| of the predicted token count over the Chinese corpora, |predicted - measured| "
+                    "/ measured (signs in JSON); Chinese words by jieba. The document writes words (单词); it is often read as "
+                    "characters; the inverted readings test whether the ratio was written upside down")]
+
+
 def rule_sections(comp: Comparison) -> list[Section]:
     if not comp.fits:
         return []
+    ranked = sorted(comp.fits, key=lambda f: f.mean_abs_error_pct[f.best])
     fits = Section("rule_fit", "Rules of thumb: best-fitting tokenizer (smallest mean |error|)",
                    ["rule", "applies to", "best tokenizer", "mean error", "mean |error|", "source"],
                    [[f.rule, ", ".join(f.corpora), f.best, pct(f.mean_error_pct[f.best]),
-                     f"{f.mean_abs_error_pct[f.best]:.1f}%", f.source] for f in comp.fits], numeric=3,
+                     f"{f.mean_abs_error_pct[f.best]:.1f}%", f.source] for f in ranked], numeric=3,
                    note="error = (predicted - measured) / measured; negative means the rule under-counts")
     matrix = Section("rule_error", "Rules of thumb: mean signed error per tokenizer",
                      ["tokenizer", *(f.rule for f in comp.fits)],
@@ -90,10 +110,11 @@ def measurement_section(comp: Comparison) -> Section:
         for t in comp.tokenizers:
             r = c.ratios(t)
             rows.append([c.name, c.language, t, f"{c.tokens[t]:,}", ratio(r["chars_per_token"], 3),
-                         ratio(r["words_per_token"], 3), ratio(r["han_per_token"], 3), ratio(r["bytes_per_token"], 3)])
+                         ratio(r["words_per_token"], 3), ratio(r["han_per_token"], 3),
+                         ratio(r["zh_words_per_token"], 3), ratio(r["bytes_per_token"], 3)])
     return Section("measurements", "Tokens per corpus and tokenizer",
                    ["corpus", "lang", "tokenizer", "tokens", "chars/token", "words/token", "han/token",
-                    "bytes/token"], rows, numeric=3, detail=True)
+                    "zh words/token", "bytes/token"], rows, numeric=3, detail=True)
 
 
 def premium_sections(comp: Comparison) -> list[Section]:
@@ -101,7 +122,8 @@ def premium_sections(comp: Comparison) -> list[Section]:
         return []
     tokens = Section("premium", f"Chinese premium: tokens of {comp.premium[0].zh} / tokens of {comp.premium[0].en}",
                      ["tokenizer", "en tokens", "zh tokens", "zh / en"],
-                     [[p.tokenizer, f"{p.en_tokens:,}", f"{p.zh_tokens:,}", f"{p.ratio:.3f}"] for p in comp.premium],
+                     [[p.tokenizer, f"{p.en_tokens:,}", f"{p.zh_tokens:,}", f"{p.ratio:.3f}"]
+                      for p in sorted(comp.premium, key=lambda p: p.ratio)],
                      note="the same book (Debian Reference 2.100) in English and in Simplified Chinese")
     pairs = comp.premium_costs()
     if not pairs:
@@ -121,9 +143,58 @@ def cost_section(comp: Comparison) -> list[Section]:
     rows = [[m.id, f"{m.count_kind}: {m.tokenizer}", *(cost_cell(by_key[m.id, n]) for n in names)]
             for m in comp.models]
     out = "input only" if not comp.output_ratio else f"output = input x {plain(comp.output_ratio)}"
-    return [Section("costs", f"Cost of processing each corpus ({comp.currency}, {out})",
-                    ["model", "count", *names], rows, numeric=2,
+    return [Section("costs", f"Cost of processing each whole corpus ({comp.currency}, {out})",
+                    ["model", "count", *names], rows, numeric=2, detail=True,
                     note="estimate: cost at the proxy tokenizer, (band) = min..max over today's chat-LLM tokenizers")]
+
+
+UNIT = {"zh": ("han", "Chinese chars"), "en": ("words", "words"), "code": ("chars", "chars")}
+
+
+def _unit(c) -> tuple[str, str]:
+    return UNIT.get(c.language, ("chars", "chars"))
+
+
+def unit_cost_section(comp: Comparison) -> list[Section]:
+    """What 10,000 units of each corpus's text cost (Chinese characters, words or characters), cheapest first."""
+    from tokcost.pricing.money import round_sig
+
+    corpora = [c for c in comp.corpora if getattr(c, _unit(c)[0])]
+    if not comp.costs or not corpora:
+        return []
+    by_key = {(c.model, c.corpus): c for c in comp.costs}
+
+    def per(model: str, c) -> Decimal | None:
+        cost = by_key.get((model, c.name))
+        return None if cost is None else (cost.cost.low + cost.cost.high) / 2 * 10_000 / getattr(c, _unit(c)[0])
+
+    first = next((c for c in corpora if c.language == "zh"), corpora[0])
+    models = sorted(comp.models, key=lambda m: per(m.id, first) or Decimal(0))
+    rows = [[m.id, m.count_kind, *("–" if (v := per(m.id, c)) is None else round_sig(v) for c in corpora)]
+            for m in models]
+    out = "input only" if not comp.output_ratio else f"output = input x {plain(comp.output_ratio)}"
+    return [Section("unit_costs", f"Cost per 10,000 units of text ({comp.currency}, {out})",
+                    ["model", "count", *(f"{c.name} per 10k {_unit(c)[1]}" for c in corpora)], rows, numeric=2,
+                    note="unit: Chinese characters for Chinese corpora, words for English, characters for code; "
+                    "an estimate is at its proxy tokenizer")]
+
+
+def card_section(comp: Comparison) -> list[Section]:
+    from tokcost.comparison.card import PER, cost_card
+    from tokcost.pricing.money import round_sig
+
+    card = cost_card(comp)
+    if card is None:
+        return []
+
+    def mid(m) -> str:
+        return "–" if m is None else round_sig((m.low + m.high) / 2)
+
+    rows = [[str(i), r.model, r.count_kind, mid(r.zh), mid(r.en),
+             "free" if r.han_per_cny is None else f"{r.han_per_cny:,}"] for i, r in enumerate(card.rows, 1)]
+    return [Section("card", f"Chinese cost card ({comp.currency} per {PER:,} Chinese characters / English words)",
+                    ["#", "model", "count", "per 10k Chinese chars", "per 10k English words", "Chinese chars per 1 CNY"],
+                    rows, numeric=3, note=" ".join(card.findings))]
 
 
 def tokens(value: Amount | None) -> str:
@@ -140,15 +211,17 @@ def buys_section(comp: Comparison) -> list[Section]:
     rows = [[f"{b.label} ({b.model})" if b.label != b.model else b.model, b.price, b.source,
              money(Money.of(b.avg_cny_per_million, "CNY")),
              tokens(b.tokens), ratio(b.circles, 1)] for b in comp.buys]
-    return [Section("one_cny", "How many tokens does 1 CNY buy (average of input and output price)",
+    return [Section("one_cny", "The documents' chart: how many tokens 1 CNY buys (average of input and output price)",
                     ["model", "price", "source", "CNY per 1M (avg)", "tokens per 1 CNY",
                      f"circles (1 = {CIRCLE_TOKENS:,} tokens)"], rows, numeric=3,
-                    note=f"USD converted at {comp.fx.short()}")]
+                    note=f"USD converted at {comp.fx.short()}. Tokens of different tokenizers are not the same "
+                    "amount of text: compare Chinese characters per 1 CNY in the cost card instead")]
 
 
 def sections(comp: Comparison) -> list[Section]:
-    return [*ratio_sections(comp), *rule_sections(comp), *premium_sections(comp), *cost_section(comp),
-            *buys_section(comp), measurement_section(comp)]
+    return [*card_section(comp), *ratio_sections(comp), *readings_section(comp), *rule_sections(comp),
+            *premium_sections(comp), *unit_cost_section(comp), *cost_section(comp), *buys_section(comp),
+            measurement_section(comp)]
 
 
 # ---------------------------------------------------------------- Markdown

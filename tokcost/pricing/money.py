@@ -212,3 +212,14 @@ class Money:
     def csv_cells(self) -> tuple[str, str]:
         """(low, high) as the same decimal strings JSON gives."""
         return money_text(self.low), money_text(self.high)
+
+
+def round_sig(value: Decimal, digits: int = 3) -> str:
+    """Money for tables: 2 places from 1 up (with separators), else `digits` significant digits;
+    never "0.00" for an amount that is not zero. Display only: sums use the exact Decimal."""
+    if value == 0:
+        return "0"
+    if abs(value) >= 1:
+        return f"{value.quantize(Decimal('0.01'), rounding=ROUND_HALF_UP):,f}"
+    places = digits - 1 - value.copy_abs().adjusted()
+    return f"{value.quantize(Decimal(1).scaleb(-places), rounding=ROUND_HALF_UP):f}"
