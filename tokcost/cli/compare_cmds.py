@@ -10,7 +10,7 @@ import typer
 from tokcost.cli import app
 from tokcost.cli.progress import byte_progress
 from tokcost.errors import UsageError
-from tokcost.cli.render import Format, print_json, print_table, warn
+from tokcost.cli.render import Format, echo_wrapped, print_json, print_table, warn
 
 REPORT_KINDS = (".html", ".md", ".json")
 
@@ -57,9 +57,9 @@ def _print_tables(comp) -> None:
         if not s.detail:
             print_table(s.title, s.columns, s.rows, numeric=s.columns[s.numeric:], optional=_OPTIONAL)
             if s.note:
-                typer.echo(f"({s.note})\n")
+                echo_wrapped(f"({s.note})\n")
     for note in comp.notes:
-        typer.echo(f"note: {note}")
+        echo_wrapped(f"note: {note}")
 
 
 _OPTIONAL = ["source", "price", "applies to"]

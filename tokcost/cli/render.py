@@ -11,6 +11,7 @@ import csv
 import io
 import json
 import os
+import re
 import sys
 from collections.abc import Sequence
 from decimal import Decimal
@@ -120,7 +121,7 @@ def _widths(header: str, cells: Sequence[str], kind: str) -> tuple[int, int, int
     from rich.cells import cell_len
 
     widest = max([cell_len(c) for c in cells] + [0])
-    word = max([cell_len(w) for w in header.split()] + [1])
+    word = max([cell_len(w) for w in re.split(r"[\s_-]+", header)] + [1])
     natural = max(widest, cell_len(header))
     if kind == "number":
         return natural, natural, max(widest, word)
@@ -164,7 +165,7 @@ def fit_columns(columns: Sequence[str], rows: Sequence[Sequence[str]], numeric: 
     over = total(keep, 0) - width
     text = sorted((i for i in keep if kind(i) != "number"), key=lambda i: -w[i][0])
     numbers = sorted((i for i in keep if kind(i) == "number"), key=lambda i: w[i][2] - w[i][0])
-    for i in text + numbers:  # text first; a number column only loses header width (its head wraps)
+    for i in numbers + text:  # a number column only loses header width (its head wraps), so it goes first
         cut = min(w[i][0] - w[i][2], over)
         if cut > 0:
             limits[i] = w[i][0] - cut
@@ -213,13 +214,18 @@ def print_table(title: str | None, columns: Sequence[str], rows: Sequence[Sequen
 
 
 def echo_wrapped(text: str, indent: str = "  ") -> None:
-    """Prose to stdout, wrapped at spaces to the width (so numbers stay whole); one line when piped."""
-    import textwrap
-
+    """Prose to stdout, wrapped at spaces to the width in terminal cells (so numbers stay whole; CJK
+    counts double); one line when piped."""
     width = target_width()
-    out = text if width is None else textwrap.fill(text, width=width, subsequent_indent=indent,
-                                                   break_long_words=False, break_on_hyphens=False)
-    sys.stdout.write(out + "\n")
+    if width is None:
+        sys.stdout.write(text + "\n")
+        return
+    from rich.console import Console
+    from rich.text import Text
+
+    lines = Text(text).wrap(Console(width=width), width - len(indent))
+    out = [str(line).rstrip() for line in lines]
+    sys.stdout.write("\n".join(out[:1] + [indent + line for line in out[1:]]) + "\n")
 
 
 def warn(message: str) -> None:

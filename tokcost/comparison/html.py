@@ -44,7 +44,8 @@ nav ol{columns:2;font-size:14px;padding-left:22px}
 .pair{display:grid;grid-template-columns:minmax(0,1fr) minmax(0,1fr);gap:16px}
 .split{margin:3px 0;line-height:1.9}.split b{display:inline-block;min-width:150px;font-weight:600;font-size:13px}
 .tok{display:inline-block;line-height:1.35;padding:0 1px;border:1px solid #8a8a8a;border-radius:3px;margin-right:1px;white-space:pre;font-size:14px}
-.panels{display:flex;flex-wrap:wrap;gap:12px}figure{margin:0;max-width:380px}
+.panels{display:flex;flex-wrap:wrap;gap:12px}.panels>svg,.panels>figure{flex:0 1 360px;margin:0;width:360px}
+.panels svg{width:100%}
 figcaption{font-size:13px;min-height:2.9em}svg{max-width:100%;height:auto;background:#fff}
 svg text{font:12px system-ui,sans-serif;fill:#1d1d1d}
 footer{margin-top:40px;border-top:1px solid #ccc;padding-top:8px;color:#444;font-size:13px;overflow-wrap:anywhere}
