@@ -144,10 +144,12 @@ def _print_cost(records: Any, opts: dict[str, Any], fmt: Format, explain: bool =
         return
     from tokcost.cli.render import money_cell
 
-    cols = ["model", "count", "input tokens", "output tokens", "total"]
-    rows = [[r.model, r.count_kind, r.input_tokens, r.output_tokens,
+    cols = ["model", "count", "input tokens", "band", "output tokens", "total"]
+    rows = [[r.model, r.count_kind, r.input_tokens, _band_cell(r), r.output_tokens,
              ("\u2248 " if r.count_kind == "estimate" else "") + money_cell(r.total_cost)] for r in records]
-    print_table(title, cols, rows, numeric=["input tokens", "output tokens", "total"])
+    keep = [i for i, c in enumerate(cols) if c != "band" or any(r.band is not None for r in records)]
+    print_table(title, [cols[i] for i in keep], [[row[i] for i in keep] for row in rows],
+                numeric=["input tokens", "band", "output tokens", "total"], optional=["band"])
     lines = _captions(records, opts) + _notes(records)
     for line in dict.fromkeys(lines):
         typer.echo(_one_line(line))
