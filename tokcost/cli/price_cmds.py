@@ -166,8 +166,11 @@ def _notes(records: Any) -> list[str]:
             if len(records) > 1 and note.startswith(("price:", "estimate:")):
                 continue  # per-model detail: --explain
             seen.setdefault(note, []).append(r.model)
-    return [f"{models[0]}: {note}" if len(models) == 1 else f"{len(models)} models: {note}"
-            for note, models in seen.items()]
+    if len(records) == 1:
+        return [f"{records[0].model}: {note}" for note in seen]
+    shared = [f"{len(models)} models: {note}" for note, models in seen.items() if len(models) > 1]
+    own = sum(1 for models in seen.values() if len(models) == 1)
+    return shared[:8] + ([f"{own} more notes about single models: --explain shows them"] if own else [])
 
 
 def _one_line(text: str) -> str:
