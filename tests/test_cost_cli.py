@@ -84,7 +84,7 @@ def test_rank_all_sorted(capsys):
 
 
 def test_rank_all_table_states_rate(capsys):
-    code, out, _ = run(capsys, "cost", "-m", "all", "--input-tokens", "1000")
+    code, out, _ = run(capsys, "cost", "-m", "all", "--input-tokens", "1000", "--explain")
     assert code == 0 and "compared at 1 USD = 7.27 CNY" in out
 
 

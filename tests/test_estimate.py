@@ -35,7 +35,8 @@ def test_band_is_real(all_tokenizers):
     assert rec.total_cost == Money(rec.band.low * price, rec.band.high * price, "USD")
 
 
-def test_band_in_json_and_table(capsys):
+def test_band_in_json_and_table(capsys, monkeypatch):
+    monkeypatch.setenv("COLUMNS", "160")  # at 80 columns the band column is the first dropped (footnoted)
     main(["cost", "--text", MIXED, "-m", "gemini-1.5-pro", "--output-ratio", "0.5", "-f", "json"])
     [rec] = json.loads(capsys.readouterr().out)
     assert rec["count_kind"] == "estimate" and rec["tokenizer"] == "o200k_base"
