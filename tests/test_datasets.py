@@ -201,7 +201,7 @@ def test_fine_tuning_cost_for_n_epochs(tmp_path: Path, capsys) -> None:
     assert training["tokens_per_epoch"] == per_epoch and training["billed_tokens"] == 3 * per_epoch
     assert D(training["cost"]) == D(3 * per_epoch) * D("0.008") / 1000  # document 000: $0.008 per 1K
     code, out, _ = run(capsys, "cost", str(data), "--field", "messages", "-m", "gpt-3.5-turbo-ft", "--epochs", "3")
-    assert code == 0 and f"{3 * per_epoch:,}" in out and "0.008 USD per 1K" in out
+    assert code == 0 and f"{3 * per_epoch:,}" in out and "0.008 USD/1K" in out
 
 
 def test_training_price_is_refused_where_no_document_gives_one(tmp_path: Path, capsys) -> None:
@@ -228,3 +228,12 @@ def test_count_reports_bad_records_and_counts_the_rest(tmp_path: Path, capsys) -
     assert report["records"] == {str(data): 60} and report["totals"][0]["tokens"] == sum(tk(t) for t in TEXTS)
     assert [line.split(": ")[1] for line in err.strip().splitlines()] == [str(data)] * 2
     assert "line 1: not valid JSON" in err and "line 3: field 'text' is int" in err
+
+
+def test_a_record_longer_than_a_chunk_is_counted_whole(tmp_path: Path) -> None:
+    long_text = "".join(f"Line {i}: 长文本 of one record, cut only where exact.\n" for i in range(9000))
+    assert len(long_text) > 256 * 1024
+    data = write_jsonl(tmp_path / "d.jsonl", [{"text": long_text}, {"text": "short"}])
+    report = count_dataset([str(data)], field_path="text", tokenizers=["o200k_base", "cl100k_base"], cache=False)
+    assert report.tokens("o200k_base") == tk(long_text) + tk("short")
+    assert report.tokens("cl100k_base") == tk(long_text, "cl100k_base") + tk("short", "cl100k_base")

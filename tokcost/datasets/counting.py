@@ -11,7 +11,8 @@ import functools
 from dataclasses import dataclass, field
 from typing import Any
 
-from tokcost.counting.engine import Counted
+from tokcost.counting.cuts import rechunk
+from tokcost.counting.engine import CHUNK_CHARS, Counted, chunking_groups, count_chunk
 from tokcost.datasets.fields import FieldError, FieldPath
 from tokcost.datasets.readers import RecordError, Shard, read
 from tokcost.errors import InputError
@@ -104,19 +105,38 @@ def _plain_texts(value: Any, path: FieldPath) -> list[str]:
 
 
 def _texts(texts: list[str], names: tuple[str, ...]) -> Counted:
-    """Each text counted whole, as the engine counts one short text (exact for every tokenizer)."""
+    """Each text counted whole and exactly, as the engine counts it, but always in this process
+    (a shard already runs in a worker: no pool inside a pool)."""
     total = Counted({n: 0 for n in names})
     for text in texts:
-        if text:
-            total.add(_engine(names).count_text(text))
+        if not text:
+            continue
+        if len(text) <= CHUNK_CHARS:
+            total.add(count_chunk(text, True, names))
+            continue
+        for i, (rule, group) in enumerate(_groups(names).items()):
+            for j, chunk in enumerate(rechunk([text], rule, CHUNK_CHARS)):
+                total.add(count_chunk(chunk, j == 0, group, measure=i == 0))
     return total
 
 
 @functools.lru_cache(maxsize=4)
-def _engine(names: tuple[str, ...]):
-    from tokcost.counting.engine import Engine
+def _groups(names: tuple[str, ...]) -> dict[str, tuple[str, ...]]:
+    return chunking_groups(get_tokenizer(n) for n in names)
 
-    return Engine(names, jobs=1)
+
+class _InProcess:
+    """What jobs.count_chat needs of an Engine (names, count_text), counting in this process."""
+
+    def __init__(self, names: tuple[str, ...]) -> None:
+        self.names = names
+
+    def count_text(self, text: str) -> Counted:
+        return _texts([text], self.names)
+
+
+def _engine(names: tuple[str, ...]) -> Any:
+    return _InProcess(names)
 
 
 @functools.lru_cache(maxsize=8)

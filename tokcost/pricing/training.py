@@ -37,7 +37,7 @@ class TrainingCost:
 
     def price_label(self) -> str:
         assert self.entry.training is not None
-        return f"{self.entry.training.format()} {self.entry.currency} per {unit_label(self.entry.per_tokens)}"
+        return f"{self.entry.training.format()} {self.entry.currency}/{unit_label(self.entry.per_tokens)}"
 
     def to_json(self) -> dict[str, Any]:
         e = self.entry
