@@ -237,3 +237,21 @@ def test_a_record_longer_than_a_chunk_is_counted_whole(tmp_path: Path) -> None:
     report = count_dataset([str(data)], field_path="text", tokenizers=["o200k_base", "cl100k_base"], cache=False)
     assert report.tokens("o200k_base") == tk(long_text) + tk("short")
     assert report.tokens("cl100k_base") == tk(long_text, "cl100k_base") + tk("short", "cl100k_base")
+
+
+def test_field_messages_prices_a_batch_exactly_as_the_batch_rules_do(tmp_path: Path, capsys) -> None:
+    """tools, body.max_tokens and the chat overhead: the dataset path reuses tokcost.pricing.jobs."""
+    tool = {"type": "function", "function": {"name": "get_order", "description": "Look up an order",
+                                             "parameters": {"type": "object", "properties": {
+                                                 "id": {"type": "string", "description": "order id"}}}}}
+    rows = [{"custom_id": f"r{i}", "body": {"model": "gpt-4o", "messages": m, "max_tokens": 50 + i,
+                                            **({"tools": [tool]} if i % 2 else {})}}
+            for i, m in enumerate(MESSAGES)]
+    data = write_jsonl(tmp_path / "batch.jsonl", rows)
+    as_batch = run(capsys, "cost", str(data), "-m", "gpt-4o", "-f", "json")
+    as_dataset = run(capsys, "cost", str(data), "--field", "messages", "-m", "gpt-4o", "-f", "json")
+    assert as_batch[0] == as_dataset[0] == 0
+    batch, dataset = json.loads(as_batch[1])[0], json.loads(as_dataset[1])[0]
+    for key in ("requests", "input_tokens", "output_tokens", "total_cost"):
+        assert dataset[key] == batch[key], key
+    assert batch["output_tokens"] == sum(50 + i for i in range(len(MESSAGES)))

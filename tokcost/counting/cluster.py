@@ -49,13 +49,14 @@ def connect(address: str) -> Any:
 
 
 def run_on_cluster(address: str, shards: Sequence[Any], path: Any, names: tuple[str, ...],
-                   mode: str) -> Iterator[Any]:
+                   mode: str, templates: tuple[str, ...] = ()) -> Iterator[Any]:
     from tokcost.datasets.counting import count_shard
 
     client = connect(address)
     futures: list[Any] = []
     try:
-        futures = client.map(count_shard, list(shards), path=path, names=names, mode=mode, pure=False)
+        futures = client.map(count_shard, list(shards), path=path, names=names, mode=mode, templates=templates,
+                             pure=False)
         with client.as_current():
             yield from _results(client, futures, address)
     finally:

@@ -180,8 +180,9 @@ def _fill(report: DatasetReport, totals: list[FileTotal], names: tuple[str, ...]
 # ---------------------------------------------------------------- cost and check
 
 def dataset_job(paths: Sequence[str], *, field_path: str, tokenizers: Sequence[str], jobs: int | None = None,
-                scheduler: str | None = None):
-    """A pricing Job: one request per record (a chat request for chat-shaped records)."""
+                scheduler: str | None = None, templates: Sequence[str] = ()):
+    """A pricing Job: one request per record (a chat request for chat-shaped records, counted with
+    the rules of .jsonl batches: tools, images, body.model/max_tokens and `templates`)."""
     from tokcost.pricing.jobs import Job
 
     names = tuple(dict.fromkeys(tokenizers))
@@ -189,7 +190,8 @@ def dataset_job(paths: Sequence[str], *, field_path: str, tokenizers: Sequence[s
     planned = plan_inputs(paths)
     for index, (label, fmt) in enumerate(planned.files):
         _shard(planned, index, _path_of(label), fmt)
-    totals = merge(run(planned.shards, fpath, names, "requests", jobs=jobs, scheduler=scheduler), planned, names)
+    results = run(planned.shards, fpath, names, "requests", jobs=jobs, scheduler=scheduler, templates=tuple(templates))
+    totals = merge(results, planned, names)
     job = Job([], names, inputs=len(totals))
     job.errors.extend(f"{label}: {why}" for label, why in planned.errors)
     job.skipped.extend(f"{label}: {why}" for label, why in planned.skipped)

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import functools
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 from tokcost.counting.cuts import rechunk
@@ -32,38 +33,45 @@ class ShardResult:
     chats: int = 0
 
 
-def count_shard(shard: Shard, path: FieldPath, names: tuple[str, ...], mode: str = "count") -> ShardResult:
-    """Count every record of a shard; a bad record becomes an error and the others go on."""
+def count_shard(shard: Shard, path: FieldPath, names: tuple[str, ...], mode: str = "count",
+                templates: tuple[str, ...] = ()) -> ShardResult:
+    """Count every record of a shard; a bad record becomes an error and the others go on.
+
+    `templates`: chat templates to render each chat record with (tokcost.pricing.templates)."""
     ensure_tokenizers(names)
     result = ShardResult(shard, Counted({n: 0 for n in names}))
     try:
-        _count_records(result, shard, path, names, mode)
+        _count_records(result, shard, path, names, mode, templates)
     except OSError as exc:  # on a cluster: the worker cannot see the file
         raise InputError(f"{shard.path}: cannot read ({exc.strerror or exc})") from None
     return result
 
 
-def _count_records(result: ShardResult, shard: Shard, path: FieldPath, names: tuple[str, ...], mode: str) -> None:
+def _count_records(result: ShardResult, shard: Shard, path: FieldPath, names: tuple[str, ...], mode: str,
+                   templates: tuple[str, ...]) -> None:
+    base = None if shard.path == "-" else Path(shard.path).parent  # local image files are relative to it
     for number, record in read(shard, path.column):
         result.lines = number
         if isinstance(record, RecordError):
             result.errors.append((number, str(record)))
             continue
         try:
-            _count_record(result, record, path, names, mode, number)
+            _count_record(result, record, path, names, mode, number, (base, templates))
         except (FieldError, ValueError) as exc:
             result.errors.append((number, str(exc)))
 
 
 def _count_record(result: ShardResult, record: Any, path: FieldPath, names: tuple[str, ...], mode: str,
-                  number: int) -> None:
-    from tokcost.pricing.jobs import chat_request, count_chat, Request
+                  number: int, context: tuple[Path | None, tuple[str, ...]]) -> None:
+    from tokcost.pricing.jobs import Request, _body, chat_request, count_chat
 
     value = _value(record, path)
     messages = _messages(value)
     if messages is not None:
-        chat = chat_request(messages, "")  # ValueError names the bad message
-        request = count_chat(_engine(names), chat)
+        base, templates = context
+        body = _body(value) if isinstance(value, dict) else _body(record)  # tools, model, max_tokens
+        chat = chat_request(messages, "", body, base)  # ValueError names the bad message
+        request = count_chat(_engine(names), chat, templates if mode == "requests" else ())
         counted = _texts(chat.texts, names)
         result.chats += 1
     else:

@@ -10,26 +10,30 @@ from tokcost.counting.pool import WorkerDied, WorkerPool
 from tokcost.datasets.counting import ShardResult, count_shard, ensure_tokenizers
 from tokcost.datasets.fields import FieldPath
 from tokcost.datasets.readers import Shard
+from tokcost.errors import UsageError
 
 
 def run(shards: Sequence[Shard], path: FieldPath, names: tuple[str, ...], mode: str, *,
-        jobs: int | None = None, scheduler: str | None = None) -> Iterator[ShardResult]:
+        jobs: int | None = None, scheduler: str | None = None,
+        templates: tuple[str, ...] = ()) -> Iterator[ShardResult]:
     if not shards:
         return iter(())
     if scheduler:
         from tokcost.counting.cluster import run_on_cluster
 
-        return run_on_cluster(scheduler, shards, path, names, mode)
+        if any(s.path == "-" for s in shards):
+            raise UsageError("stdin cannot be counted on a cluster (workers read files); give a file")
+        return run_on_cluster(scheduler, shards, path, names, mode, templates)
     from tokcost.counting.engine import default_jobs
 
     workers = min(jobs or default_jobs(), len(shards))
     if workers <= 1 or any(s.path == "-" for s in shards):
-        return (count_shard(s, path, names, mode) for s in shards)
-    return _pool(shards, path, names, mode, workers)
+        return (count_shard(s, path, names, mode, templates) for s in shards)
+    return _pool(shards, path, names, mode, workers, templates)
 
 
 def _pool(shards: Sequence[Shard], path: FieldPath, names: tuple[str, ...], mode: str,
-          workers: int) -> Iterator[ShardResult]:
+          workers: int, templates: tuple[str, ...]) -> Iterator[ShardResult]:
     """At most 2 x workers shards in flight, so results never pile up in memory.
 
     A worker that dies fails the run naming its shard's file; Ctrl-C kills the workers at once.
@@ -37,7 +41,7 @@ def _pool(shards: Sequence[Shard], path: FieldPath, names: tuple[str, ...], mode
     ensure_tokenizers(names)  # loaded once here; forked workers inherit them
     pool, ok = WorkerPool(workers), False
     try:
-        yield from pool.map(_count_task, ((s, path, names, mode) for s in shards), 2 * workers)
+        yield from pool.map(_count_task, ((s, path, names, mode, templates) for s in shards), 2 * workers)
         ok = True
     except WorkerDied as exc:
         where = f"{exc.task[0].path}: " if exc.task else ""
@@ -46,5 +50,5 @@ def _pool(shards: Sequence[Shard], path: FieldPath, names: tuple[str, ...], mode
         pool.close(kill=not ok)
 
 
-def _count_task(task: tuple[Shard, FieldPath, tuple[str, ...], str]) -> ShardResult:
+def _count_task(task: tuple[Shard, FieldPath, tuple[str, ...], str, tuple[str, ...]]) -> ShardResult:
     return count_shard(*task)

@@ -540,7 +540,7 @@ def cost(paths: Sequence[str] = (), *, models: Sequence[str] | str, text: str | 
         if text is not None:
             raise UsageError("--field reads dataset files; --text cannot be a dataset")
         job = dataset_job(paths, field_path=field or "messages", tokenizers=_needed_tokenizers(chosen), jobs=jobs,
-                          scheduler=scheduler)
+                          scheduler=scheduler, templates=_templates(chosen))
     else:
         job = build_job(paths, text=text, tokenizers=_needed_tokenizers(chosen), encoding=encoding, jobs=jobs,
                         per_input=per_input, cache=cache, templates=_templates(chosen))
