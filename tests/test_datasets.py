@@ -255,3 +255,18 @@ def test_field_messages_prices_a_batch_exactly_as_the_batch_rules_do(tmp_path: P
     for key in ("requests", "input_tokens", "output_tokens", "total_cost"):
         assert dataset[key] == batch[key], key
     assert batch["output_tokens"] == sum(50 + i for i in range(len(MESSAGES)))
+
+
+def test_stdin_is_a_jsonl_dataset_locally_but_not_on_a_cluster() -> None:
+    import subprocess
+    import sys
+
+    lines = "".join(json.dumps({"text": t}) + "\n" for t in TEXTS[:5])
+    cmd = [sys.executable, "-m", "tokcost", "count", "-", "--field", "text", "--format", "json"]
+    proc = subprocess.run(cmd, input=lines.encode(), capture_output=True, timeout=120)
+    assert proc.returncode == 0, proc.stderr
+    assert json.loads(proc.stdout)["totals"][0]["tokens"] == sum(tk(t) for t in TEXTS[:5])
+    proc = subprocess.run([*cmd, "--scheduler", "tcp://127.0.0.1:9"], input=lines.encode(), capture_output=True,
+                          timeout=120)
+    assert proc.returncode == 2 and proc.stderr.decode().strip() == \
+        "tokcost: stdin cannot be counted on a cluster (workers read files); give a file"
