@@ -270,3 +270,10 @@ def test_stdin_is_a_jsonl_dataset_locally_but_not_on_a_cluster() -> None:
                           timeout=120)
     assert proc.returncode == 2 and proc.stderr.decode().strip() == \
         "tokcost: stdin cannot be counted on a cluster (workers read files); give a file"
+
+
+@pytest.mark.parametrize("command", [["count"], ["cost", "-m", "gpt-4o"], ["check", "-m", "gpt-4o", "--budget", "1"]])
+def test_scheduler_needs_a_field(command: list[str], capsys) -> None:
+    batch = str(Path(__file__).resolve().parent.parent / "examples" / "batch.jsonl")
+    code, out, err = run(capsys, *command, batch, "--scheduler", "tcp://127.0.0.1:9")
+    assert code == 2 and not out and "--scheduler counts datasets: give --field" in err

@@ -539,7 +539,9 @@ def cost(paths: Sequence[str] = (), *, models: Sequence[str] | str, text: str | 
 
         if text is not None:
             raise UsageError("--field reads dataset files; --text cannot be a dataset")
-        job = dataset_job(paths, field_path=field or "messages", tokenizers=_needed_tokenizers(chosen), jobs=jobs,
+        if field is None:
+            raise UsageError("--scheduler counts datasets: give --field (e.g. --field messages)")
+        job = dataset_job(paths, field_path=field, tokenizers=_needed_tokenizers(chosen), jobs=jobs,
                           scheduler=scheduler, templates=_templates(chosen))
     else:
         job = build_job(paths, text=text, tokenizers=_needed_tokenizers(chosen), encoding=encoding, jobs=jobs,
