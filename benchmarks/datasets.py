@@ -192,6 +192,30 @@ def totals(result: dict) -> dict:
     return {"totals": report["totals"], "records": sum(report["records"].values())}
 
 
+def markdown(path: Path) -> str:
+    """The results file as the table in benchmarks/datasets.md."""
+    def cell(value: object) -> str:
+        return "—" if value is None else str(value)
+
+    lines = ["| when (UTC) | dataset | MB | records | tokens | run | wall s | MB/s | peak RSS MB: client | largest "
+             "worker | machine busy | load avg (1/5/15 min) | identical |", "|---|---|---|---|---|---|---|---|---|---|---|---|---|"]
+    for res in json.loads(path.read_text())["results"]:
+        for run in res["runs"]:
+            for kind in ("local", "dask"):
+                r = run.get(kind)
+                if not r:
+                    continue
+                workers = [w for w in (r.get("worker_peak_rss_mb") or [r.get("local_worker_peak_rss_mb")]) if w]
+                mb = run["bytes"] / MB
+                ok = {True: "yes", False: "NO"}.get(run.get("identical"), "—")
+                lines.append(
+                    f"| {res['date'][:16].replace('T', ' ')} | {run['dataset']} | {mb:,.0f} | {r['records']:,} | "
+                    f"{r['totals'][0]['tokens']:,} | {'local -j 2' if kind == 'local' else 'Dask, 2 workers'} | "
+                    f"{r['seconds']:.1f} | {mb / r['seconds']:.1f} | {cell(r['peak_rss_mb'])} | "
+                    f"{cell(max(workers) if workers else None)} | {r['machine_busy']:.0%} | {'/'.join(r['loadavg'])} | {ok} |")
+    return "\n".join(lines)
+
+
 def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--mb", type=int, default=50, help="dataset size in MB (default 50)")
@@ -201,7 +225,11 @@ def main() -> int:
     ap.add_argument("--tokenizer", default="o200k_base")
     ap.add_argument("--skip", default="", help="comma-separated: local,dask")
     ap.add_argument("--out", type=Path, default=HERE / "results" / "datasets.json")
+    ap.add_argument("--table", action="store_true", help="print the results file as a Markdown table and stop")
     args = ap.parse_args()
+    if args.table:
+        print(markdown(args.out))
+        return 0
     env = {**os.environ, "PYTHONPATH": str(ROOT), "TOKENIZERS_PARALLELISM": "false"}
     data = [generate(args.mb, args.files)]
     if args.parquet:
