@@ -277,3 +277,43 @@ def test_scheduler_needs_a_field(command: list[str], capsys) -> None:
     batch = str(Path(__file__).resolve().parent.parent / "examples" / "batch.jsonl")
     code, out, err = run(capsys, *command, batch, "--scheduler", "tcp://127.0.0.1:9")
     assert code == 2 and not out and "--scheduler counts datasets: give --field" in err
+
+
+FT_TOML = """vendor = "acme"
+name = "Acme"
+currency = "USD"
+
+[[models]]
+id = "acme-ft"
+display_name = "Acme fine-tuned"
+count_kind = "exact"
+tokenizer = "cl100k_base"
+
+[[prices]]
+model = "acme-ft"
+doc_model = "Acme FT"
+source = "doc.txt"
+table = "t"
+currency = "USD"
+per_tokens = 1000
+input = "0.003"
+output = "0.006"
+training = "{training}"
+effective = "2024-05"
+status = "list"
+"""
+
+
+@pytest.mark.parametrize("training, problem", [("0.008", None), ("-1", "not a price"), ("abc", "not a price")])
+def test_training_price_is_validated(tmp_path: Path, training: str, problem: str | None) -> None:
+    from tokcost.errors import DataError
+    from tokcost.pricing.catalog import load_catalog
+
+    path = tmp_path / "acme.toml"
+    path.write_text(FT_TOML.format(training=training), encoding="utf-8")
+    if problem is None:
+        entry = load_catalog([path], include_shipped=False).get("acme-ft").history[0]
+        assert entry.price_per("training", 1000).low == D(training)
+        return
+    with pytest.raises(DataError, match=f"key 'training' is {problem}"):
+        load_catalog([path], include_shipped=False)

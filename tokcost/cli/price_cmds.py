@@ -365,7 +365,7 @@ def _entry_json(e: Any) -> dict[str, Any]:
     marks += ["promotion"] if e.promotion else []
     return {"effective": e.effective or "undated", "status": e.status, "doc_model": e.doc_model,
             "input": e.printed_input or fig(e.input), "output": e.printed_output or fig(e.output),
-            "cache_hit_input": fig(e.cache_hit_input),
+            "cache_hit_input": fig(e.cache_hit_input), "training": fig(e.training),
             "corrected_input": fig(e.corrected_input), "corrected_output": fig(e.corrected_output),
             "correction_source": e.correction_source or None, "converted": e.converted or None,
             "conversion_rate": e.conversion_rate or None, "promotion": e.promotion or None,
