@@ -10,6 +10,7 @@ import os
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from tokcost.counting.api import CountRecord, CountReport, resolve_tokenizers
 from tokcost.counting.engine import Counted
@@ -19,6 +20,9 @@ from tokcost.datasets.fields import FieldPath, parse_field
 from tokcost.datasets.readers import SHARD_BYTES, FORMATS, Shard, dataset_format, plan
 from tokcost.datasets.runner import run
 from tokcost.errors import InputError
+
+if TYPE_CHECKING:
+    from tokcost.pricing.jobs import Job
 
 _RECORDS = "#records"  # the record count, kept in the count cache beside the token counts
 
@@ -180,7 +184,7 @@ def _fill(report: DatasetReport, totals: list[FileTotal], names: tuple[str, ...]
 # ---------------------------------------------------------------- cost and check
 
 def dataset_job(paths: Sequence[str], *, field_path: str, tokenizers: Sequence[str], jobs: int | None = None,
-                scheduler: str | None = None, templates: Sequence[str] = ()):
+                scheduler: str | None = None, templates: Sequence[str] = ()) -> Job:
     """A pricing Job: one request per record (a chat request for chat-shaped records, counted with
     the rules of .jsonl batches: tools, images, body.model/max_tokens and `templates`)."""
     from tokcost.pricing.jobs import Job
