@@ -317,3 +317,19 @@ def test_training_price_is_validated(tmp_path: Path, training: str, problem: str
         return
     with pytest.raises(DataError, match=f"key 'training' is {problem}"):
         load_catalog([path], include_shipped=False)
+
+
+@pytest.mark.parametrize("shard_bytes", [23, 61, 200, 10**9])
+def test_record_numbers_count_blank_lines_in_every_shard(tmp_path: Path, monkeypatch, shard_bytes: int) -> None:
+    """Blank lines and `null` lines at shard ends: later shards still number their lines right."""
+    monkeypatch.setenv("TOKCOST_SHARD_BYTES", str(shard_bytes))
+    lines = []
+    for i, t in enumerate(TEXTS[:30]):
+        lines += [json.dumps({"text": t}), "", "   "] if i % 3 else [json.dumps({"text": t}), "null"]
+    lines[-1] = "{broken"
+    data = tmp_path / "d.jsonl"
+    data.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    report = count_dataset([str(data)], field_path="text", cache=False, jobs=2)
+    nulls = [n for n, line in enumerate(lines, 1) if line == "null"]
+    assert [e["error"].split(":")[0] for e in report.errors] == [f"line {n}" for n in nulls] + [f"line {len(lines)}"]
+    assert report.records == {str(data): 30}  # the broken line replaced a blank one

@@ -15,7 +15,7 @@ from typing import Any
 from tokcost.counting.cuts import rechunk
 from tokcost.counting.engine import CHUNK_CHARS, Counted, chunking_groups, count_chunk
 from tokcost.datasets.fields import FieldError, FieldPath
-from tokcost.datasets.readers import RecordError, Shard, read
+from tokcost.datasets.readers import BLANK, RecordError, Shard, read
 from tokcost.errors import InputError
 from tokcost.tokenizers import get_tokenizer
 
@@ -51,7 +51,9 @@ def _count_records(result: ShardResult, shard: Shard, path: FieldPath, names: tu
                    templates: tuple[str, ...]) -> None:
     base = None if shard.path == "-" else Path(shard.path).parent  # local image files are relative to it
     for number, record in read(shard, path.column):
-        result.lines = number
+        result.lines = number  # blank lines too: the next shard's records are numbered after them
+        if record is BLANK:
+            continue
         if isinstance(record, RecordError):
             result.errors.append((number, str(record)))
             continue
@@ -71,7 +73,7 @@ def _count_record(result: ShardResult, record: Any, path: FieldPath, names: tupl
         base, templates = context
         body = _body(value) if isinstance(value, dict) else _body(record)  # tools, model, max_tokens
         chat = chat_request(messages, "", body, base)  # ValueError names the bad message
-        request = count_chat(_engine(names), chat, templates if mode == "requests" else ())
+        request = count_chat(_engine(names), chat, templates) if mode == "requests" else None
         counted = _texts(chat.texts, names)
         result.chats += 1
     else:

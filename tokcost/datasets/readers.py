@@ -36,6 +36,9 @@ class Shard:
     first_record: int | None = 1  # None: known only when earlier shards are counted (JSONL)
 
 
+BLANK = object()  # a blank JSONL line: not a record, but it has a number
+
+
 class RecordError(Exception):
     """One record could not be read (bad JSON, bad UTF-8, a CSV row with too many cells)."""
 
@@ -108,8 +111,7 @@ def _jsonl(shard: Shard, column: str) -> Iterator[tuple[int, Any]]:
                 break
             pos += len(line)
             number += 1
-            if line.strip():
-                yield number, _json_line(line.rstrip(b"\r\n"), number == 1 and shard.start == 0)
+            yield number, _json_line(line.rstrip(b"\r\n"), number == 1 and shard.start == 0) if line.strip() else BLANK
     finally:
         if stream is not sys.stdin.buffer:
             stream.close()
