@@ -66,6 +66,6 @@ def print_training(records: Sequence[Any], fmt: Format) -> None:
     for r in rows:
         e = r.training.entry
         typer.echo(f"{r.model}: training price {r.training.price_label()} tokens ({e.doc_model}; {e.source}, "
-                   f"table {e.table}, {e.effective}, {e.status})")
+                   f"table {e.table}, {e.effective or 'undated'}, {e.status})")
         if r.training.fx is not None:
             typer.echo(f"{r.model}: converted at {r.training.fx.describe()}")
