@@ -83,7 +83,8 @@ def test_rank_all_sorted(capsys):
     assert [r["model"] for r in recs] != list(load_catalog().ids)
 
 
-def test_rank_all_table_states_rate(capsys):
+def test_rank_all_table_states_rate(capsys, monkeypatch):
+    monkeypatch.setenv("COLUMNS", "400")  # --explain wraps notes at the console's width
     code, out, _ = run(capsys, "cost", "-m", "all", "--input-tokens", "1000", "--explain")
     assert code == 0 and "compared at 1 USD = 7.27 CNY" in out
 

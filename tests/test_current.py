@@ -90,14 +90,15 @@ def test_bad_at_is_a_usage_error(capsys):
     assert code == 2 and err.strip() == "tokcost: --at 'noon' is not an instant; write 2026-01-01T12:00:00Z"
 
 
-def test_reasoning_tokens_are_output(capsys, tmp_path):
+def test_reasoning_tokens_are_output(capsys, tmp_path, monkeypatch):
+    monkeypatch.setenv("COLUMNS", "400")  # notes are cut to the console's width; the whole note is asserted
     [rec] = priced(capsys, "-m", "o1", "--input-tokens", "1000", "--output-tokens", "100", "--at", "2026-12-01T12:00:00Z")
     assert rec["output_tokens"] == 500 and rec["reasoning_ratio"] == "4"
     assert any("reasoning" in n and "assumption" in n for n in rec["notes"])
     [rec] = priced(capsys, "-m", "o1", "--input-tokens", "1000", "--output-tokens", "100", "--reasoning-ratio", "0.5")
     assert rec["output_tokens"] == 150 and rec["reasoning_ratio"] == "0.5"
     code, out, _ = run(capsys, "cost", "-m", "o1", "--input-tokens", "1000", "--output-tokens", "100",
-                       "--prices", "current")
-    assert "o1: reasoning: o1 bills hidden reasoning tokens as output; assumed reasoning = 4 x visible output" in out
+                       "--prices", "current", "--explain")
+    assert "reasoning: o1 bills hidden reasoning tokens as output; assumed reasoning = 4 x visible output" in out
     [rec] = priced(capsys, "-m", "gpt-4o-mini", "--input-tokens", "1000", "--output-tokens", "100")
     assert rec["output_tokens"] == 100 and rec["reasoning_ratio"] is None
