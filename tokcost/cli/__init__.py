@@ -63,6 +63,16 @@ _ClickException = _UsageError.__mro__[1]
 INTERRUPTED = 130  # exit code of a command stopped by Ctrl-C (SIGINT), as shells report it
 
 
+def _interrupted() -> int:
+    # Ignore any further SIGINT: a second one during clean-up would be an unhandled KeyboardInterrupt
+    # at shutdown, and Python then kills itself with SIGINT (exit -2) instead of returning 130.
+    import signal
+
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    warn("interrupted")
+    return INTERRUPTED
+
+
 def main(argv: list[str] | None = None) -> int:
     try:
         result = app(args=argv, prog_name="tokcost", standalone_mode=False)
@@ -78,11 +88,10 @@ def main(argv: list[str] | None = None) -> int:
         warn(str(exc))
         return exc.exit_code
     except (typer.Abort, KeyboardInterrupt):
-        warn("interrupted")
-        return INTERRUPTED
+        return _interrupted()
     except BrokenPipeError:
         sys.stderr.close()  # the reader went away (`| head`): not an error
         return 0
     if result == INTERRUPTED:  # typer returns 130 for a Ctrl-C inside a command
-        warn("interrupted")
+        return _interrupted()
     return result if isinstance(result, int) else 0
