@@ -36,6 +36,23 @@ def _start_worker(initializer: Callable[..., None] | None, initargs: tuple) -> N
         initializer(*initargs)
 
 
+def _quiet_teardown() -> None:
+    """After killing the workers, the executor's feeder thread may still write a shutdown sentinel to
+    a pipe that is now closed (EBADF/EPIPE); multiprocessing prints that as a traceback after our one
+    line. Those writes can only fail now, and nothing is lost: silence them."""
+    import multiprocessing.queues
+    import threading
+
+    multiprocessing.queues.Queue._on_queue_feeder_error = staticmethod(lambda e, obj: None)  # type: ignore[method-assign]
+    default_hook = threading.excepthook
+
+    def hook(args: threading.ExceptHookArgs) -> None:
+        if not isinstance(args.exc_value, OSError):
+            default_hook(args)
+
+    threading.excepthook = hook
+
+
 def _nothing(_: object) -> None:
     return None
 
@@ -89,6 +106,7 @@ class WorkerPool:
     def close(self, kill: bool = False) -> None:
         """Wait for the workers to finish (or, `kill`, end them now: an interrupt or an error)."""
         if kill:
+            _quiet_teardown()
             for process in list((getattr(self._executor, "_processes", None) or {}).values()):
                 if process.is_alive():
                     process.kill()
