@@ -53,6 +53,16 @@ def _quiet_teardown() -> None:
     threading.excepthook = hook
 
 
+def _ignoring_os_errors(fn: Callable[[], None]) -> Callable[[], None]:
+    def call() -> None:
+        try:
+            fn()
+        except OSError:
+            pass
+
+    return call
+
+
 def _nothing(_: object) -> None:
     return None
 
@@ -107,6 +117,9 @@ class WorkerPool:
         """Wait for the workers to finish (or, `kill`, end them now: an interrupt or an error)."""
         if kill:
             _quiet_teardown()
+            wakeup = getattr(self._executor, "_executor_manager_thread_wakeup", None)
+            if wakeup is not None:  # the interpreter's exit hook wakes it again, through a pipe now closed
+                wakeup.wakeup = _ignoring_os_errors(wakeup.wakeup)
             for process in list((getattr(self._executor, "_processes", None) or {}).values()):
                 if process.is_alive():
                     process.kill()
