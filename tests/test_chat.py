@@ -14,9 +14,9 @@ from pathlib import Path
 
 import pytest
 
-from tokcost.pricing.jobs import parse_json, parse_jsonl
 from tokcost.cli import main
 from tokcost.errors import InputError
+from tokcost.pricing.jobs import parse_json, parse_jsonl
 from tokcost.tokenizers import get_tokenizer
 
 COOKBOOK = [

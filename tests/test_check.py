@@ -6,10 +6,10 @@ from decimal import Decimal as D
 
 import pytest
 
-from tokcost.pricing.check import check, parse_budget
 from tokcost.cli import main
-from tokcost.pricing.cost import cost
 from tokcost.errors import UsageError
+from tokcost.pricing.check import check, parse_budget
+from tokcost.pricing.cost import cost
 from tokcost.tokenizers import get_tokenizer
 
 M = "1000000"

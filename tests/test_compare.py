@@ -7,12 +7,12 @@ from pathlib import Path
 
 import pytest
 
-from tokcost.pricing.catalog import default_fx, load_catalog
 from tokcost.cli import main
 from tokcost.comparison.analysis import CHART_MODELS, RULES, compare, default_models, money_ratio, one_cny_buys
+from tokcost.comparison.markdown import markdown
 from tokcost.counting.api import count
 from tokcost.errors import TokcostError, UsageError
-from tokcost.comparison.markdown import markdown
+from tokcost.pricing.catalog import default_fx, load_catalog
 
 EN = ("The committee met on Tuesday to review the budget. Every department asked for more money, "
       "and the chair said no. Tokens are billed separately for input and output.\n") * 20

@@ -270,7 +270,7 @@ def test_build_refuses_changed_artifact(offline: tuple[Path, dict], tmp_path: Pa
 def test_missing_artifact_without_fetch(offline: tuple[Path, dict], tmp_path: Path) -> None:
     _, spec = offline
     write_manifest(tmp_path / "m.toml", {**spec, "artifact": "gone.zip"})
-    with pytest.raises(TokcostError, match="gone.zip is missing"):
+    with pytest.raises(TokcostError, match=r"gone\.zip is missing"):
         C.build(["demo"], fetch=False)
 
 

@@ -188,3 +188,11 @@ def test_several_tokenizers_one_column_each(tree):
     proc = run("count", str(tree / "en.txt"), "-t", "cl100k_base", "-t", "qwen", "-t", "mistral-v3")
     header = next(line for line in proc.stdout.decode().splitlines() if "path" in line)
     assert all(name in header for name in ("cl100k_base", "qwen", "mistral-v3")) and "per token" in proc.stdout.decode()
+
+
+def test_version(capsys: pytest.CaptureFixture[str]) -> None:
+    from tokcost import __version__
+    from tokcost.cli import main
+
+    assert main(["--version"]) == 0
+    assert capsys.readouterr().out == f"tokcost {__version__}\n"

@@ -7,9 +7,9 @@ import subprocess
 import sys
 from decimal import Decimal as D
 
+from tokcost.cli import main
 from tokcost.pricing import jobs as chat
 from tokcost.pricing.catalog import load_catalog
-from tokcost.cli import main
 from tokcost.pricing.cost import cost
 from tokcost.pricing.money import Money
 from tokcost.tokenizers import available_names, band_names, get_tokenizer

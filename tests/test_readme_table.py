@@ -7,8 +7,8 @@ import pytest
 
 from tokcost.comparison.analysis import compare
 from tokcost.comparison.corpora import corpus_path, load_manifest
-from tokcost.errors import TokcostError
 from tokcost.comparison.markdown import UPDATE_COMMAND, measured_table, readme_block
+from tokcost.errors import TokcostError
 
 README = Path(__file__).resolve().parent.parent / "README.md"
 

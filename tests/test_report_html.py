@@ -12,8 +12,8 @@ import pytest
 
 from tokcost.comparison.analysis import compare
 from tokcost.comparison.corpora import corpus_path
-from tokcost.errors import TokcostError
 from tokcost.comparison.html import html_report
+from tokcost.errors import TokcostError
 
 SLICE_CHARS = 30_000
 EVIL = "<script>alert(1)</script>.txt"

@@ -5,8 +5,8 @@ import sys
 
 import typer
 
-from tokcost.errors import TokcostError
 from tokcost.cli.render import warn
+from tokcost.errors import TokcostError
 
 app = typer.Typer(
     name="tokcost",
@@ -17,6 +17,23 @@ app = typer.Typer(
     pretty_exceptions_enable=False,
     rich_markup_mode=None,
 )
+
+
+def _show_version(value: bool) -> None:
+    if value:
+        from tokcost import __version__
+
+        typer.echo(f"tokcost {__version__}")
+        raise typer.Exit()
+
+
+@app.callback()
+def _options(
+    version: bool = typer.Option(False, "--version", is_eager=True, callback=_show_version,
+                                 help="Print the version and exit."),
+) -> None:
+    pass
+
 
 from tokcost.cli import compare_cmds, count_cmds, price_cmds  # noqa: E402,F401  (commands register themselves on `app`)
 

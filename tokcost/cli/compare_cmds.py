@@ -9,8 +9,8 @@ import typer
 
 from tokcost.cli import app
 from tokcost.cli.progress import byte_progress
-from tokcost.errors import UsageError
 from tokcost.cli.render import Format, print_json, print_table, warn
+from tokcost.errors import UsageError
 
 REPORT_KINDS = (".html", ".md", ".json")
 

@@ -321,7 +321,7 @@ def _conflicts(model: Any) -> list[dict[str, Any]]:
         probe = e.prompt_min + 1 if e.prompt_min is not None else e.prompt_max
         try:
             chosen = model.price_on(e.valid_from or e.last_known_day, probe)
-        except Exception:  # noqa: BLE001  (no rival in effect: the conflict still stands alone)
+        except Exception:
             chosen = None
         out.append({"rejected": e.describe(), "chosen": chosen.describe() if chosen else None,
                     "rule": e.resolution})

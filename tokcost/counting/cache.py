@@ -5,16 +5,17 @@ does not have the expected shape is ignored (and replaced on the next write): ne
 """
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import json
 import os
 from pathlib import Path
 
 from tokcost import __version__
-from tokcost.counting.engine import Counted
-from tokcost.paths import atomic_write_bytes, cache_dir
-from tokcost.counting.measures import TextStats
 from tokcost.counting.cuts import CUT_RULES_VERSION
+from tokcost.counting.engine import Counted
+from tokcost.counting.measures import TextStats
+from tokcost.paths import atomic_write_bytes, cache_dir
 from tokcost.tokenizers import tokenizer_names, tokenizer_spec
 from tokcost.tokenizers.fast import counting_engine
 
@@ -96,7 +97,5 @@ class CountCache:
         tokens = data.get("tokens", {})
         tokens.update({identities[n]: v for n, v in counted.tokens.items() if n in identities})
         record = {"tokcost": __version__, "stats": vars(counted.stats), "tokens": tokens}
-        try:
+        with contextlib.suppress(OSError):  # a read-only or full cache only costs speed
             atomic_write_bytes(self._path(key), json.dumps(record, sort_keys=True).encode())
-        except OSError:
-            pass  # a read-only or full cache only costs speed

@@ -13,10 +13,10 @@ from pathlib import Path
 
 from tokcost.counting.api import CountRecord, CountReport, resolve_tokenizers
 from tokcost.counting.engine import Counted
-from tokcost.counting.inputs import Input, expand
+from tokcost.counting.inputs import expand
 from tokcost.datasets.counting import ShardResult
-from tokcost.datasets.fields import FieldPath, parse_field
-from tokcost.datasets.readers import SHARD_BYTES, FORMATS, Shard, dataset_format, plan
+from tokcost.datasets.fields import parse_field
+from tokcost.datasets.readers import FORMATS, SHARD_BYTES, Shard, dataset_format, plan
 from tokcost.datasets.runner import run
 from tokcost.errors import InputError
 

@@ -56,7 +56,7 @@ def _count_records(result: ShardResult, shard: Shard, path: FieldPath, names: tu
 
 def _count_record(result: ShardResult, record: Any, path: FieldPath, names: tuple[str, ...], mode: str,
                   number: int) -> None:
-    from tokcost.pricing.jobs import chat_request, count_chat, Request
+    from tokcost.pricing.jobs import Request, chat_request, count_chat
 
     value = _value(record, path)
     messages = _messages(value)

@@ -82,7 +82,7 @@ def _parquet_file(path: str):
         raise UsageError("reading Parquet needs pyarrow: pip install 'tokcost[parquet]'") from None
     try:
         return pq.ParquetFile(path)
-    except Exception as exc:  # noqa: BLE001  (pyarrow raises several kinds for a bad file)
+    except Exception as exc:
         raise InputError(f"{path}: not a Parquet file ({str(exc).splitlines()[0]})") from None
 
 

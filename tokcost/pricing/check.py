@@ -6,8 +6,8 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
 
-from tokcost.pricing.cost import CostRecord, bounded, cost, short, show, show_money
 from tokcost.errors import UsageError
+from tokcost.pricing.cost import CostRecord, bounded, cost, short, show, show_money
 from tokcost.pricing.money import CURRENCIES, Money, parse_decimal, plain
 
 

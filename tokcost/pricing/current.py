@@ -15,8 +15,8 @@ from decimal import Decimal
 from functools import lru_cache
 from typing import Any
 
-from tokcost.pricing.catalog import Catalog, ModelRecord, PriceEntry
 from tokcost.errors import UsageError
+from tokcost.pricing.catalog import Catalog, ModelRecord, PriceEntry
 from tokcost.pricing.money import Amount
 
 SOURCE = "genai-prices"

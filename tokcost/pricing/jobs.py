@@ -22,14 +22,14 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from tokcost.counting.session import CountSession, input_bytes
-from tokcost.counting.engine import Counted, Engine
-from tokcost.counting.pool import WorkerDied
-from tokcost.errors import InputError
-from tokcost.counting.inputs import Input, expand
-from tokcost.counting.decoding import read_blocks
 from tokcost.counting.api import reason_of
+from tokcost.counting.decoding import read_blocks
+from tokcost.counting.engine import Counted, Engine
+from tokcost.counting.inputs import Input, expand
+from tokcost.counting.pool import WorkerDied
 from tokcost.counting.safejson import BadJSON, load_json
+from tokcost.counting.session import CountSession, input_bytes
+from tokcost.errors import InputError
 from tokcost.pricing.images import ImagePart, image_part
 from tokcost.pricing.tools import ToolShape, tool_shape
 

@@ -21,7 +21,7 @@ MONEY_PRECISION = f"decimal strings rounded half-even to {MONEY_PLACES} places"
 
 
 def _dec(value: object) -> Decimal:
-    if isinstance(value, bool) or isinstance(value, float):
+    if isinstance(value, (bool, float)):
         raise TypeError(f"money needs Decimal or int, not {type(value).__name__}")
     if isinstance(value, Decimal):
         return value

