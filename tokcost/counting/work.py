@@ -8,13 +8,13 @@ from __future__ import annotations
 
 import codecs
 import hashlib
-from pathlib import Path
 from dataclasses import dataclass, field
+from pathlib import Path
 
-from tokcost.counting.engine import Counted
-from tokcost.counting.measures import TextStats, text_stats, utf8_stats
 from tokcost.counting import decoding
 from tokcost.counting.decoding import SNIFF_BYTES, sniff
+from tokcost.counting.engine import Counted
+from tokcost.counting.measures import TextStats, text_stats, utf8_stats
 from tokcost.errors import InputError
 from tokcost.tokenizers import get_tokenizer
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 import base64
 import functools
 import json
+import logging
 import os
 import re
 import unicodedata
@@ -219,6 +220,17 @@ def hub_reachable(timeout: float = HUB_PROBE_SECONDS) -> bool:
     return True
 
 
+class _NoTorchNotice(logging.Filter):
+    def filter(self, record: logging.LogRecord) -> bool:
+        return "PyTorch was not found" not in record.getMessage()
+
+
+@functools.cache
+def _quiet_transformers() -> None:
+    """No "PyTorch was not found" notice on import: tokcost only uses its tokenizers."""
+    logging.getLogger("transformers").addFilter(_NoTorchNotice())
+
+
 class TransformersBackend(_Base):
     """Any Hugging Face tokenizer by hub id (online, or from the local HF cache); no remote code."""
 
@@ -229,7 +241,7 @@ class TransformersBackend(_Base):
 
             if not isinstance(try_to_load_from_cache(model_id, "tokenizer_config.json"), str):
                 raise HubOffline(f"the Hugging Face hub is unreachable (offline) and {model_id} is not in the HF cache")
-        os.environ.setdefault("TRANSFORMERS_VERBOSITY", "error")  # no "PyTorch was not found" chatter
+        _quiet_transformers()
         from transformers import AutoTokenizer
 
         self.name, self.chunking = name, "whole"

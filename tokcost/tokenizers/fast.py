@@ -2,7 +2,8 @@
 
 They only ever count; ids shown to people come from the reference library. Each is used only when
 it imports, its vocabulary is the pinned one, and `TOKCOST_ENGINE` is not `reference`. They are
-built on first use, and only for inputs large enough to repay loading them (see `prefer`).
+built on first use, and only for inputs large enough to repay loading them (`worth_loading`, which
+the caller asks and passes on: there is no process-wide switch).
 """
 from __future__ import annotations
 
@@ -22,18 +23,11 @@ Counter = Callable[[str], int]
 # Loading quicktok's o200k costs ~0.36 s against ~0.1-0.2 s for tiktoken's, and it then counts
 # ~30 MB/s faster: below about 8 MB of input the reference engine finishes first (benchmarks/).
 SMALL_INPUT_BYTES = 8_000_000
-_preferred = True
 
 
-def prefer(input_bytes: int | None) -> None:
-    """Say how much text is about to be counted (None: unknown, e.g. stdin, so assume a lot)."""
-    global _preferred
-    _preferred = input_bytes is None or input_bytes >= SMALL_INPUT_BYTES
-
-
-def preferred() -> bool:
-    """Whether a fast engine counts now (also checked at count time: a backend built earlier keeps it)."""
-    return _preferred and enabled()
+def worth_loading(input_bytes: int | None) -> bool:
+    """Whether counting this much text (None: unknown, e.g. stdin, so assume a lot) repays loading a fast engine."""
+    return input_bytes is None or input_bytes >= SMALL_INPUT_BYTES
 
 
 @cache
@@ -91,7 +85,6 @@ def _added_tokens(path: Path) -> list[str]:
 def _kitoken(name: str, path: Path, reference: Counter) -> Callable[[], Counter] | None:
     if importlib.util.find_spec("kitoken") is None:
         return None
-    from kitoken import Kitoken
 
     def build() -> Counter:
         engine = kitoken_engine(path)
@@ -143,13 +136,13 @@ def fast_counter(name: str, fmt: str, path: Path, normalize: str | None,
     return (engine, build) if build is not None else None
 
 
-def counting_engine(name: str, fmt: str, normalize: str | None, library: str) -> str:
-    """Which engine counts `name` right now (for the count cache's key): `quicktok 0.4.0`, ...
+def counting_engine(name: str, fmt: str, normalize: str | None, library: str, fast: bool = True) -> str:
+    """Which engine counts `name` (for the count cache's key): `quicktok 0.4.0`, ...
 
-    Decided without loading the tokenizer; the fast engine only counts large inputs (`preferred`).
+    Decided without loading the tokenizer; `fast` is the caller's choice (`worth_loading`).
     """
     engine = engine_for(name, fmt)
-    if engine and not normalize and preferred() and engine_version(engine) and (
+    if engine and not normalize and fast and enabled() and engine_version(engine) and (
             engine != "quicktok" or _quicktok_pinned(name)):
         return f"{engine} {engine_version(engine)}"
     return f"{library} {engine_version(library)}"
