@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import argparse
 import fnmatch
-import hashlib
 import io
 import json
 import os
@@ -26,6 +25,7 @@ from html.parser import HTMLParser
 from importlib import resources
 from pathlib import Path
 
+from tokcost.digest import sha256
 from tokcost.errors import DataError, TokcostError, UnknownName
 from tokcost.paths import atomic_write_bytes, cache_dir
 
@@ -386,14 +386,10 @@ def read_paths(blob: bytes, kind: str, patterns: Iterable[str]) -> list[tuple[st
 
 # --------------------------------------------------------------------------- build
 
-def sha256_hex(data: bytes) -> str:
-    return hashlib.sha256(data).hexdigest()
-
-
 def make_text(spec: CorpusSpec, artifact: Path) -> str:
     """The clean corpus text from an artifact already on disk."""
     blob = artifact.read_bytes()
-    got = sha256_hex(blob)
+    got = sha256(blob)
     if got != spec.artifact_sha256:
         raise DataError(
             f"{spec.name}: {artifact.name} has sha256 {got}, the manifest expects {spec.artifact_sha256}: "
@@ -414,7 +410,7 @@ def build_one(spec: CorpusSpec, fetch_missing: bool = True) -> Path:
             raise TokcostError(f"{spec.name}: artifact {artifact} is missing; run: {BUILD_HINT} {spec.name}")
         artifact = fetch(spec, artifact.parent)
     data = make_text(spec, artifact).encode("utf-8")
-    got = sha256_hex(data)
+    got = sha256(data)
     if got != spec.sha256:
         raise DataError(
             f"{spec.name}: clean text has sha256 {got} ({len(data)} bytes), the manifest expects {spec.sha256} "

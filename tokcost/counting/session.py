@@ -20,7 +20,7 @@ from types import SimpleNamespace
 from typing import Self
 
 from tokcost.counting import ranges
-from tokcost.counting.cache import CountCache, file_digest, tokenizer_identity
+from tokcost.counting.cache import CountCache, tokenizer_identity
 from tokcost.counting.decoding import SNIFF_BYTES, check_codec, read_blocks, sniff
 from tokcost.counting.engine import Counted, Engine, chunking_groups
 from tokcost.counting.inputs import Input
@@ -28,6 +28,7 @@ from tokcost.counting.measures import TextStats
 from tokcost.counting.pool import WorkerDied
 from tokcost.counting.statindex import StatIndex
 from tokcost.counting.work import Piece, PieceResult, count_task
+from tokcost.digest import sha256_file
 from tokcost.errors import InputError
 from tokcost.tokenizers import fast, get_tokenizer, tokenizer_names, tokenizer_spec
 
@@ -206,7 +207,7 @@ class CountSession:
     def _lookup(self, job: _Job, path: Path) -> tuple[str, ...]:
         if self.cache is None:
             return self.names
-        job.digest = file_digest(path)
+        job.digest = sha256_file(path)
         job.key = CountCache.key(job.digest, self.encoding)
         job.found, missing = self.cache.get(job.key, self.identities)
         return tuple(n for n in self.names if n in missing or n not in self.identities)
@@ -305,7 +306,7 @@ class CountSession:
         if self.cache is None or item.path is None or not item.path.is_file():
             return None, None, names
         try:
-            key = CountCache.key(file_digest(item.path), self.encoding)
+            key = CountCache.key(sha256_file(item.path), self.encoding)
         except OSError:
             return None, None, names  # reading it will report the problem
         found, missing = self.cache.get(key, self.identities)

@@ -108,13 +108,14 @@ def merge(results: Iterable[ShardResult], planned: Planned, names: tuple[str, ..
 # ---------------------------------------------------------------- count
 
 def _cache_key(label: str, field_text: str) -> str | None:
-    from tokcost.counting.cache import CountCache, file_digest
+    from tokcost.counting.cache import CountCache
+    from tokcost.digest import sha256_file
 
     path = Path(label)
     if label == "<stdin>" or not path.is_file():
         return None
     try:
-        return CountCache.key(file_digest(path), f"dataset|{field_text}")
+        return CountCache.key(sha256_file(path), f"dataset|{field_text}")
     except OSError:
         return None
 

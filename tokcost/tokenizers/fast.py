@@ -7,7 +7,6 @@ the caller asks and passes on: there is no process-wide switch).
 """
 from __future__ import annotations
 
-import hashlib
 import importlib.util
 import json
 import os
@@ -17,6 +16,8 @@ from collections.abc import Callable
 from functools import cache
 from importlib import metadata, resources
 from pathlib import Path
+
+from tokcost.digest import sha256_file
 
 Counter = Callable[[str], int]
 
@@ -62,7 +63,7 @@ def _quicktok_pinned(name: str) -> bool:
     if not isinstance(pin, dict) or spec is None or not spec.origin:
         return False
     data = Path(spec.origin).parent / pin["file"]
-    return data.is_file() and hashlib.sha256(data.read_bytes()).hexdigest() == pin["sha256"]
+    return data.is_file() and sha256_file(data) == pin["sha256"]
 
 
 def _quicktok(name: str) -> Callable[[], Counter] | None:
