@@ -96,7 +96,8 @@ def count_command(
         None, "--field", help="Read PATHs as datasets (.jsonl, .json, .csv, .tsv, .parquet, folders) and count "
         "the text at this path in each record (text, messages, conversations[*].value)."),
     scheduler: str | None = typer.Option(
-        None, "--scheduler", help="Count on a Dask cluster at tcp://HOST:PORT (needs tokcost[dask]; default: this machine)."),
+        None, "--scheduler",
+        help="Count on a Dask cluster at tcp://HOST:PORT (needs tokcost[dask]; default: this machine)."),
     fmt: Format = FormatOpt,
 ) -> None:
     """Count tokens, characters, bytes, words and Chinese characters per tokenizer."""

@@ -57,7 +57,7 @@ def print_training(records: Sequence[Any], fmt: Format) -> None:
         print_csv(["model", "examples", "tokens_per_epoch", "epochs", "training_tokens", "currency",
                    "training_cost", "price_source"],
                   [[*row[:5], t.cost.currency, t.cost.to_json(), f"{t.entry.source}, table {t.entry.table}"]
-                   for row, t in zip(table, (r.training for r in rows))])
+                   for row, t in zip(table, (r.training for r in rows), strict=True)])
         return
     print_table("fine-tuning (training) cost", cols, table,
                 numeric=["examples", "tokens/epoch", "epochs", "training tokens", "training cost"])

@@ -39,7 +39,8 @@ def _cost_options(
         None, "--field", help="Read PATHs as datasets (.jsonl, .json, .csv, .tsv, .parquet, folders): one request per "
         "record, its text at this path (text, messages, conversations[*].value)."),
     scheduler: str | None = typer.Option(
-        None, "--scheduler", help="Count on a Dask cluster at tcp://HOST:PORT (needs tokcost[dask]; default: this machine)."),
+        None, "--scheduler",
+        help="Count on a Dask cluster at tcp://HOST:PORT (needs tokcost[dask]; default: this machine)."),
 ) -> dict[str, Any]:
     if not paths and text is None and input_tokens is None:
         paths = ["-"]

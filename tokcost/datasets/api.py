@@ -156,7 +156,7 @@ def count_dataset(paths: Sequence[str], *, field_path: str, tokenizers: Iterable
                                 records, cached=True))
     order = {label: i for i, (label, _) in enumerate(planned.files)}
     totals.sort(key=lambda t: order[t.label])
-    for index, total in enumerate(totals):
+    for total in totals:
         key = keys.get(order[total.label])
         if key and store is not None and not total.errors and not total.cached:
             store.put(key, {**identities, _RECORDS: _RECORDS},

@@ -6,6 +6,8 @@ Descending into a string that holds JSON (a CSV cell, a Parquet string column) p
 """
 from __future__ import annotations
 
+import contextlib
+import json
 import re
 from dataclasses import dataclass
 from typing import Any
@@ -53,6 +55,8 @@ def _step(value: Any, step: str | int | None, where: str) -> list[Any]:
             value = safejson.decoder().decode(value)
         except (ValueError, RecursionError):  # not JSON after all (or hostile): the string itself
             pass
+        with contextlib.suppress(ValueError):
+            value = json.loads(value)
     if isinstance(step, str):
         if not isinstance(value, dict):
             raise FieldError(f"no field {where!r} (the value above it is a {_kind(value)})")

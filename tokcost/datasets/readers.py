@@ -238,7 +238,7 @@ def _csv(shard: Shard, column: str) -> Iterator[tuple[int, Any]]:
             if len(row) != len(header):
                 yield number, RecordError(f"{len(row)} cells, the header has {len(header)}")
                 continue
-            yield number, dict(zip(header, row))
+            yield number, dict(zip(header, row, strict=True))
 
 
 # ---------------------------------------------------------------- Parquet
