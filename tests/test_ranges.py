@@ -133,7 +133,7 @@ def test_unchanged_files_are_recognised_without_reading(small_ranges, tmp_path, 
     def refuse(*args, **kwargs):
         raise AssertionError("read although the stat index should have answered")
 
-    monkeypatch.setattr(session_mod, "file_digest", refuse)
+    monkeypatch.setattr(session_mod, "sha256_file", refuse)
     monkeypatch.setattr(session_mod, "count_task", refuse)
     again = count([str(small), str(big)], tokenizers=["o200k_base", "qwen"], jobs=2)
     assert again.as_dict() == first.as_dict()

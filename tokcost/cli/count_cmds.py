@@ -16,19 +16,6 @@ TokenizerOpt = typer.Option(None, "--tokenizer", "-t",
 FormatOpt = typer.Option(Format.table, "--format", "-f", help="table, json or csv.")
 
 
-def input_bytes(paths: list[str]) -> int:
-    """Total size of the inputs, for the progress bar (0 when unknown, e.g. stdin; and without a
-    terminal, where no bar is shown: no second walk over a large folder)."""
-    import sys
-
-    if not sys.stderr.isatty():
-        return 0
-    from tokcost.counting.inputs import expand
-    from tokcost.counting.session import input_bytes as items_bytes
-
-    return items_bytes(expand(paths)[0]) or 0
-
-
 def _row(record: dict, path: str) -> list:
     return [path, *(record[c] for c in _COUNT_COLUMNS[1:])]
 
@@ -111,9 +98,9 @@ def count_command(
         return
     if not paths and text is None:
         paths = ["-"]
-    with byte_progress(input_bytes(paths or [])) as on_bytes:
+    with byte_progress() as meter:
         report = count(paths or [], text=text, tokenizers=tokenizer, encoding=encoding, jobs=jobs,
-                       cache=not no_cache, on_bytes=on_bytes)
+                       cache=not no_cache, on_bytes=meter and meter.advance, on_total=meter and meter.total)
     for error in report.errors:
         warn(f"{error['path']}: {error['error']}")
     _print_count(report, fmt)

@@ -99,13 +99,15 @@ def _reject(report: CountReport, item: Input, reason: str) -> None:
 
 def count(paths: Sequence[str] = (), *, text: str | None = None, tokenizers: Iterable[str] | None = None,
           encoding: str | None = None, jobs: int | None = None, cache: bool = True,
-          on_bytes: Callable[[int], None] | None = None) -> CountReport:
+          on_bytes: Callable[[int], None] | None = None,
+          on_total: Callable[[int | None], None] | None = None) -> CountReport:
     """Count tokens in files/folders/globs (`-` is stdin) and/or a string, per tokenizer.
 
     Bad inputs do not stop the others: they are listed in `errors` (anything that could not be
     read, named or found in a folder) or `skipped` (binary or empty files found while walking a
     folder). An empty named file or stdin counts 0 tokens. Counts of unchanged files come from the
-    count cache unless `cache` is False. `on_bytes(n)` hears of every n bytes read (progress).
+    count cache unless `cache` is False. For progress, `on_total(n)` hears of the bytes about to be
+    read (None when stdin makes it unknown), then `on_bytes(n)` of every n bytes read.
     """
     names = resolve_tokenizers(tokenizers)
     if encoding:
@@ -114,8 +116,11 @@ def count(paths: Sequence[str] = (), *, text: str | None = None, tokenizers: Ite
     items, bad_args = expand(list(paths))
     report.errors.extend({"path": arg, "error": why} for arg, why in bad_args)
     total = Counted({n: 0 for n in names})
+    size = input_bytes(items, text)
+    if on_total is not None:
+        on_total(size)
     with CountSession(names, jobs=jobs, encoding=encoding, cache=cache, on_bytes=on_bytes,
-                      size_hint=input_bytes(items, text)) as session:
+                      size_hint=size) as session:
         counted_inputs = [("<text>", session.count_text(text))] if text is not None else []
         for item, result in session.count_inputs(items):
             if isinstance(result, InputError):

@@ -7,8 +7,9 @@ from decimal import Decimal
 from typing import Any
 
 from tokcost.errors import UsageError
-from tokcost.pricing.cost import CostRecord, bounded, cost, short, show, show_money
+from tokcost.pricing.cost import CostRecord, cost, show, show_money
 from tokcost.pricing.money import CURRENCIES, Money, parse_decimal, plain
+from tokcost.pricing.options import bounded, short
 
 
 @dataclass

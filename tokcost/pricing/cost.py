@@ -20,17 +20,17 @@ from datetime import date
 from decimal import ROUND_HALF_UP, Decimal
 from typing import TYPE_CHECKING, Any
 
-from tokcost.pricing.catalog import ModelRecord, default_fx, load_catalog
-from tokcost.pricing.jobs import Job, Request, build_job, declared_models
 from tokcost.errors import TokcostError, UsageError
-from tokcost.pricing.money import CURRENCIES, MONEY_PRECISION, Amount, FxRate, Money, parse_decimal, plain
 from tokcost.pricing.arithmetic import CostBreakdown, estimate_cost
+from tokcost.pricing.catalog import ModelRecord
+from tokcost.pricing.jobs import Job, Request, build_job, declared_models
+from tokcost.pricing.money import MONEY_PRECISION, Amount, FxRate, Money, plain
+from tokcost.pricing.options import MAX_TOKENS, PriceOptions, model_names, resolve_models, whole_option
 from tokcost.pricing.windows import context_window
 
 if TYPE_CHECKING:
     from tokcost.pricing.training import TrainingCost
 
-PRICE_MODES = ("documents", "current")
 OPENAI_VENDORS = frozenset({"openai"})
 
 
@@ -126,87 +126,7 @@ class CostList(list[CostRecord]):
         self.skipped_inputs: list[str] = list(skipped_inputs)  # binary/empty files found in a folder walk
 
 
-# ---------------------------------------------------------------- options
-
-MAX_PLACES = 12  # decimal places accepted in an option (a millionth of a cent is already far below billing)
-MAX_TOKENS = 10**15  # per request, given on the command line
-MAX_REQUESTS = 10**9
-
-
-def _decimal(value: Decimal | int | str | None, what: str, most: Decimal | None = None) -> Decimal | None:
-    """An option's exact decimal, range-checked: at most `most`, at most MAX_PLACES decimal places."""
-    if value is None:
-        return None
-    if isinstance(value, (float, bool)):
-        raise UsageError(f"{what} must be an exact decimal (a string or Decimal), not {value!r}")
-    try:
-        number = value if isinstance(value, Decimal) else parse_decimal(str(value))
-    except ValueError:
-        raise UsageError(f"{what}: {short(str(value))} is not a decimal number") from None
-    return bounded(number, what, most, shown=short(str(value)))
-
-
-def short(text: str, width: int = 24) -> str:
-    """A user's number echoed back in a message, cut if it is absurdly long."""
-    return text if len(text) <= width else f"{text[:width]}… ({len(text):,} characters)"
-
-
-def bounded(number: Decimal, what: str, most: Decimal | None, shown: str) -> Decimal:
-    if not number.is_finite():
-        raise UsageError(f"{what} {shown} is not a finite number")
-    if most is not None and number.copy_abs() > most:  # copy_abs/compare: no context, no overflow
-        raise UsageError(f"{what} {shown} is out of range: at most {most:,f}")
-    if _places(number) > MAX_PLACES:
-        raise UsageError(f"{what} {shown} has more than {MAX_PLACES} decimal places")
-    return number
-
-
-def _places(number: Decimal) -> int:
-    """Decimal places that matter (1.500 has 1), read from the digits: normalize() would over/underflow."""
-    sign, digits, exponent = number.as_tuple()
-    significant = "".join(map(str, digits)).rstrip("0")
-    if not significant:
-        return 0
-    return max(0, -(int(exponent) + len(digits) - len(significant)))
-
-
-def _fx(fx: FxRate | Decimal | str | None) -> FxRate:
-    if isinstance(fx, FxRate):
-        return fx
-    rate = _decimal(fx, "USD->CNY rate", Decimal(10**6))
-    if rate is None:
-        return default_fx()
-    if rate <= 0:
-        raise UsageError("the USD->CNY rate must be positive")
-    return FxRate(rate, date.today(), "given on the command line")
-
-
-def _as_of(value: date | str | None) -> date | None:
-    if value is None or isinstance(value, date):
-        return value
-    try:
-        return date.fromisoformat(value)
-    except ValueError:
-        raise UsageError(f"--as-of {value!r} is not a date; write YYYY-MM-DD") from None
-
-
-def model_names(models: Sequence[str] | str | None) -> list[str]:
-    return [n.strip() for m in ([models] if isinstance(models, str) else models or []) for n in m.split(",")
-            if n.strip()]
-
-
-def resolve_models(models: Sequence[str] | str) -> list[ModelRecord]:
-    """Model ids or aliases (comma-separated allowed); `all` is every model. Unknown: did-you-mean."""
-    catalog = load_catalog()
-    names = model_names(models)
-    if not names:
-        raise UsageError("name a model with -m MODEL (or -m all), or give requests that name theirs "
-                         "(body.model); `tokcost models` lists them")
-    found: list[ModelRecord] = []
-    for name in names:
-        found.extend(catalog.models if name.lower() == "all" else [catalog.get(name)])
-    return list({m.id: m for m in found}.values())
-
+# ---------------------------------------------------------------- models
 
 # ---------------------------------------------------------------- counting
 
@@ -220,9 +140,7 @@ def _needed_tokenizers(models: Sequence[ModelRecord]) -> list[str]:
 
 
 def _given_job(input_tokens: int) -> Job:
-    if isinstance(input_tokens, bool) or not isinstance(input_tokens, int) or not 0 <= input_tokens <= MAX_TOKENS:
-        raise UsageError(f"--input-tokens must be a whole number from 0 to {MAX_TOKENS:,}, not "
-                         f"{short(repr(input_tokens))}")
+    whole_option(input_tokens, "--input-tokens", 0, MAX_TOKENS)
     return Job([Request("--input-tokens", {"": input_tokens})], ("",), inputs=1)
 
 
@@ -340,18 +258,18 @@ def _combine(parts: list[CostBreakdown], main: CostBreakdown) -> CostBreakdown:
         fx=next((p.fx for p in parts if p.fx is not None), None))
 
 
-def _record(model: ModelRecord, job: Job, given: bool, opts: dict[str, Any]) -> CostRecord:
-    reqs, central_in, central_out, band, part_notes = _model_requests(model, job, given, opts["output_tokens"],
-                                                                      opts["ratio"])
-    repeat = opts["requests"]
-    breakdown = _price(model, reqs, repeat, cache_hit=opts["cache_hit"], as_of=opts["as_of"],
-                       currency=opts["currency"], fx=opts["fx"])
+def _record(model: ModelRecord, job: Job, given: bool, opts: PriceOptions) -> CostRecord:
+    reqs, central_in, central_out, band, part_notes = _model_requests(model, job, given, opts.output_tokens,
+                                                                      opts.output_ratio)
+    repeat = opts.requests
+    breakdown = _price(model, reqs, repeat, cache_hit=opts.cache_hit, as_of=opts.as_of,
+                       currency=opts.currency, fx=opts.fx)
     notes = list(breakdown.notes) + part_notes + _overridden(job, model)
     if band is not None:
         notes.append(f"estimate: no {model.display_name} tokenizer offline; band = min..max over "
                      f"{len(band.tokenizers)} tokenizers, central figure = {model.tokenizer}")
     out_band = None
-    if band is not None and opts["ratio"] is not None:
+    if band is not None and opts.output_ratio is not None:
         out_band = sum((r.output for r in reqs), Amount.of(0)) * repeat
     if band is not None:
         band = Band(band.low * repeat, band.high * repeat, band.tokenizers)
@@ -383,12 +301,12 @@ def output_assumption(job: Job, output_tokens: int | None, ratio: Decimal | None
 
 
 def _with_training(record: CostRecord, model: ModelRecord, job: Job, epochs: int | None,
-                   opts: dict[str, Any]) -> CostRecord:
+                   opts: PriceOptions) -> CostRecord:
     if epochs is None:
         return record
     from tokcost.pricing.training import training_cost
 
-    training = training_cost(model, job, epochs, as_of=opts["as_of"], currency=opts["currency"], fx=opts["fx"])
+    training = training_cost(model, job, epochs, as_of=opts.as_of, currency=opts.currency, fx=opts.fx)
     return dataclasses.replace(record, training=training)
 
 
@@ -418,9 +336,14 @@ def cost(paths: Sequence[str] = (), *, models: Sequence[str] | str, text: str | 
     from_requests = not model_names(models) and input_tokens is None
     if from_requests:
         models = declared_models(paths)
-    chosen = resolve_models(models)
-    ranked = any(m.strip().lower() == "all" for m in ([models] if isinstance(models, str) else models))
-    opts = _options(output_tokens, output_ratio, cache_hit, requests, currency, fx, as_of, prices)
+    names = model_names(models)
+    if not names:
+        raise UsageError("name a model with -m MODEL (or -m all), or give requests that name theirs "
+                         "(body.model); `tokcost models` lists them")
+    chosen = resolve_models(names)
+    ranked = any(n.lower() == "all" for n in names)
+    opts = PriceOptions.parse(output_tokens=output_tokens, output_ratio=output_ratio, cache_hit=cache_hit,
+                              requests=requests, currency=currency, fx=fx, as_of=as_of, prices=prices)
     if input_tokens is not None and (paths or text is not None):
         raise UsageError("give PATHs/--text or --input-tokens, not both")
     errors: list[str] = []
@@ -452,9 +375,9 @@ def cost(paths: Sequence[str] = (), *, models: Sequence[str] | str, text: str | 
         except TokcostError as exc:  # no price for this date, no output price, ...
             (skipped if ranked else errors).append(f"{m.id}: {exc}")
     if ranked:
-        records.sort(key=lambda r: _rank_key(r, opts["fx"]))
+        records.sort(key=lambda r: _rank_key(r, opts.fx))
     mixed = ranked and len({r.currency for r in records}) > 1
-    return CostList(records, errors, opts["fx"] if mixed else None, skipped, unread, skipped_inputs)
+    return CostList(records, errors, opts.fx if mixed else None, skipped, unread, skipped_inputs)
 
 
 def _for_model(job: Job, model: ModelRecord, own_only: bool) -> Job:
@@ -488,30 +411,6 @@ def _templates(models: Sequence[ModelRecord]) -> list[str]:
     from tokcost.pricing.framing import template_name
 
     return list(dict.fromkeys(t for m in models if (t := template_name(m)) is not None))
-
-
-def _options(output_tokens: int | None, output_ratio: Decimal | str | None, cache_hit: Decimal | str | int,
-             requests: int, currency: str | None, fx: FxRate | Decimal | str | None, as_of: date | str | None,
-             prices: str) -> dict[str, Any]:
-    ratio = _decimal(output_ratio, "output ratio", Decimal(10**6))
-    if output_tokens is not None and ratio is not None:
-        raise UsageError("give --output-tokens or --output-ratio, not both")
-    if output_tokens is not None and (isinstance(output_tokens, bool) or not 0 <= output_tokens <= MAX_TOKENS):
-        raise UsageError(f"--output-tokens must be a whole number from 0 to {MAX_TOKENS:,}, not "
-                         f"{short(repr(output_tokens))}")
-    if ratio is not None and ratio < 0:
-        raise UsageError("the output ratio cannot be negative")
-    hit = _decimal(cache_hit, "cache-hit ratio") or Decimal(0)
-    if not 0 <= hit <= 1:
-        raise UsageError(f"the cache-hit ratio must be between 0 and 1, not {hit}")
-    if isinstance(requests, bool) or not isinstance(requests, int) or not 1 <= requests <= MAX_REQUESTS:
-        raise UsageError(f"--requests must be a whole number from 1 to {MAX_REQUESTS:,}, not {short(repr(requests))}")
-    if currency is not None and currency.upper() not in CURRENCIES:
-        raise UsageError(f"unknown currency {currency!r}; use one of {', '.join(sorted(CURRENCIES))}")
-    if prices not in PRICE_MODES:
-        raise UsageError(f"--prices must be one of {', '.join(PRICE_MODES)}, not {prices!r}")
-    return {"output_tokens": output_tokens, "ratio": ratio, "cache_hit": hit, "requests": requests,
-            "currency": currency.upper() if currency else None, "fx": _fx(fx), "as_of": _as_of(as_of)}
 
 
 def _current(models: list[ModelRecord]) -> tuple[list[ModelRecord], list[str]]:
