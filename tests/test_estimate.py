@@ -22,7 +22,7 @@ def counts(text: str) -> dict[str, int]:
 
 
 def test_band_is_real(all_tokenizers):
-    [rec] = cost(models=["claude-3-haiku"], text=MIXED)
+    [rec] = cost(models=["claude-3-haiku"], text=MIXED).records
     by_name = counts(MIXED)
     in_band = [by_name[n] for n in band_names()]
     assert rec.count_kind == "estimate" and rec.band is not None
@@ -48,7 +48,7 @@ def test_band_in_json_and_table(capsys):
 
 
 def test_given_tokens_are_exact():
-    [rec] = cost(models=["claude-3-haiku"], input_tokens=1_000_000)
+    [rec] = cost(models=["claude-3-haiku"], input_tokens=1_000_000).records
     assert rec.count_kind == "given" and rec.band is None and rec.total_cost == Money.of(D("0.25"), "USD")
 
 
@@ -61,7 +61,7 @@ def test_each_tokenizer_runs_once_per_input(monkeypatch):
         return original(self, open_blocks, names)
 
     monkeypatch.setattr(chat.Engine, "count_source", spy)
-    records = cost(models="all", text=MIXED)
+    records = cost(models="all", text=MIXED).records
     assert len(records) == len(load_catalog().models)
     needed = set(band_names()) | {m.tokenizer for m in load_catalog().models}
     assert len(calls) == 1 and set(calls[0]) == needed

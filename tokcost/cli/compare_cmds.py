@@ -74,7 +74,7 @@ def compare_command(
                        as_of=as_of, jobs=jobs, cache=not no_cache, on_bytes=meter and meter.advance,
                        on_total=meter and meter.total)
     for error in comp.errors:
-        warn(f"{error['path']}: {error['error']}")
+        warn(str(error))
     if readme_only:
         _readme(comp, readme_table, update_readme)
     elif fmt is Format.json:

@@ -102,7 +102,7 @@ def count_command(
         report = count(paths or [], text=text, tokenizers=tokenizer, encoding=encoding, jobs=jobs,
                        cache=not no_cache, on_bytes=meter and meter.advance, on_total=meter and meter.total)
     for error in report.errors:
-        warn(f"{error['path']}: {error['error']}")
+        warn(str(error))
     _print_count(report, fmt)
     if report.errors:
         raise typer.Exit(1)

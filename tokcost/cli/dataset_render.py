@@ -31,7 +31,7 @@ def count_dataset_command(paths: list[str], text: str | None, tokenizers: list[s
         raise UsageError("--scheduler counts datasets: give --field (e.g. --field text)")
     report = count_dataset(paths, field_path=field, tokenizers=tokenizers, jobs=jobs, scheduler=scheduler,
                            cache=cache)
-    warn_errors([f"{e['path']}: {e['error']}" for e in report.errors])
+    warn_errors([str(e) for e in report.errors])
     print_count(report, fmt)
     if fmt is Format.table:
         records = sum(report.records.values())

@@ -75,13 +75,14 @@ def _band_cell(record: Any) -> str | None:
     return None if record.band is None else f"{record.band.low:,}\u2013{record.band.high:,}"
 
 
-def _captions(records: Any, opts: dict[str, Any]) -> list[str]:
+def _captions(result: Any, opts: dict[str, Any]) -> list[str]:
+    records = result.records
     lines = []
     for fx in dict.fromkeys(r.breakdown.fx for r in records if r.breakdown.fx is not None):
         lines.append(f"converted at {fx.describe()}")
-    if records.ranked_with is not None:
+    if result.ranked_with is not None:
         lines.append(f"ranked by total cost (a range by its midpoint), other currencies compared at "
-                     f"{records.ranked_with.short()}")
+                     f"{result.ranked_with.short()}")
     if any(r.band is not None for r in records):
         lines.append("estimate rows: input tokens = the proxy tokenizer's count; band = min\u2013max over every "
                      "chat-LLM tokenizer (not p50k, BERT or J2); their costs are ranges over the band")
@@ -101,11 +102,13 @@ def _csv_money(m: Any) -> str:
     return low if low == high else f"{low}-{high}"
 
 
-def _print_cost(records: Any, opts: dict[str, Any], fmt: Format) -> None:
+def _print_cost(result: Any, opts: dict[str, Any], fmt: Format) -> None:
     from tokcost.pricing.cost import show_money
 
+    records = result.records
     if fmt is Format.json:  # every record says which inputs it leaves out
-        print_json([{**r.to_json(), "errors": records.errors, "skipped": records.skipped_inputs} for r in records])
+        errors, skipped = [str(p) for p in result.errors], [str(p) for p in result.skipped_inputs]
+        print_json([{**r.to_json(), "errors": errors, "skipped": skipped} for r in records])
         return
     if fmt is Format.csv:
         cols = ["model", "count_kind", "tokenizer", "requests", "input_tokens", "band_low", "band_high",
@@ -120,8 +123,8 @@ def _print_cost(records: Any, opts: dict[str, Any], fmt: Format) -> None:
                          _csv_money(b.output_cost), *b.total_cost.csv_cells(),
                          j["price_source"], j["price_date"], b.tier, "ok", ""])
         blank = [""] * len(cols)
-        rows += [[*blank, "error", e] for e in records.errors]
-        rows += [[*blank, "skipped", s] for s in records.skipped_inputs]
+        rows += [[*blank, "error", str(e)] for e in result.errors]
+        rows += [[*blank, "skipped", str(s)] for s in result.skipped_inputs]
         print_csv([*cols, "status", "reason"], rows)
         return
     first = records[0]
@@ -140,7 +143,7 @@ def _print_cost(records: Any, opts: dict[str, Any], fmt: Format) -> None:
     keep = [i for i, c in enumerate(cols) if c not in drop]
     print_table(title, [cols[i] for i in keep], [[row[i] for i in keep] for row in rows],
                 numeric=["input tokens", "band", "output tokens", "input", "cache hit", "output", "total"])
-    for line in _captions(records, opts):
+    for line in _captions(result, opts):
         typer.echo(line)
     for r in records:
         for note in r.notes:
@@ -166,21 +169,21 @@ def cost_command(
     from tokcost.pricing.cost import cost
 
     opts = options or {}
-    records = cost(opts.pop("paths"), models=model, epochs=epochs, **opts)
-    if records and epochs is not None:
+    result = cost(opts.pop("paths"), models=model, epochs=epochs, **opts)
+    if result.records and epochs is not None:
         from tokcost.cli.dataset_render import print_training
 
-        print_training(records, fmt)
-    elif records:
-        _print_cost(records, {**opts, "output_tokens": opts["output_tokens"]}, fmt)
-    for line in records.skipped:
+        print_training(result.records, fmt)
+    elif result.records:
+        _print_cost(result, {**opts, "output_tokens": opts["output_tokens"]}, fmt)
+    for line in result.skipped:
         warn(f"not ranked: {line}")
     from tokcost.cli.dataset_render import warn_errors
 
-    for line in records.skipped_inputs:
+    for line in result.skipped_inputs:
         warn(f"skipped {line}")
-    warn_errors(records.errors)
-    if records.errors or not records:
+    warn_errors(result.errors)
+    if result.errors or not result.records:
         raise typer.Exit(1)
 
 
@@ -211,14 +214,14 @@ def check_command(
     if result.errors:
         if fmt is Format.json:
             print_json({"ok": False, "checked": False, "failures": [], "summary": result.summary,
-                        "errors": result.errors, "skipped": result.skipped})
+                        "errors": [str(e) for e in result.errors], "skipped": [str(s) for s in result.skipped]})
         else:
             typer.echo(result.summary)
         raise typer.Exit(2)
     if fmt is Format.json:
         assert result.record is not None and result.budget is not None
         print_json({"ok": result.ok, "checked": True, "failures": result.failures, "summary": result.summary or None,
-                    "errors": [], "skipped": result.skipped, "notes": result.notes,
+                    "errors": [], "skipped": [str(s) for s in result.skipped], "notes": result.notes,
                     "budget": result.budget.to_json(), "currency": result.budget.currency,
                     "cost": result.record.to_json()})
     else:

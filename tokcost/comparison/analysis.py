@@ -13,7 +13,7 @@ from decimal import Decimal
 from typing import Any
 
 from tokcost.counting.api import count, resolve_tokenizers
-from tokcost.errors import UsageError
+from tokcost.errors import InputProblem, UsageError
 from tokcost.pricing.arithmetic import estimate_cost
 from tokcost.pricing.catalog import ModelRecord, load_catalog, unit_label
 from tokcost.pricing.money import Amount, FxRate, Money, plain
@@ -160,7 +160,7 @@ class Comparison:
     output_ratio: Decimal
     as_of: date | None
     notes: list[str] = field(default_factory=list)
-    errors: list[dict[str, str]] = field(default_factory=list)
+    errors: list[InputProblem] = field(default_factory=list)
     seconds: float = 0.0
 
     def corpus(self, name: str) -> Corpus:
@@ -197,7 +197,8 @@ class Comparison:
             "fx": {"pair": f"{self.fx.base}/{self.fx.quote}", "rate": plain(self.fx.rate),
                    "date": self.fx.date.isoformat(), "origin": self.fx.origin},
             "as_of": None if self.as_of is None else self.as_of.isoformat(),
-            "notes": self.notes, "errors": self.errors, "seconds": round(self.seconds, 1),
+            "notes": self.notes,
+            "errors": [{"path": e.path, "error": e.message} for e in self.errors], "seconds": round(self.seconds, 1),
         }
 
 
@@ -235,7 +236,7 @@ def input_paths(paths: Sequence[str], corpora: Sequence[str]) -> dict[str, str |
 
 def _count(paths: Sequence[str], corpora: Sequence[str], names: Sequence[str], jobs: int | None, cache: bool,
            on_bytes: Callable[[int], None] | None, on_total: Callable[[int | None], None] | None,
-           ) -> tuple[list[Corpus], list[dict[str, str]]]:
+           ) -> tuple[list[Corpus], list[InputProblem]]:
     from tokcost.comparison.corpora import load_manifest
 
     specs = {s.name: s for s in load_manifest()} if corpora else {}
@@ -249,7 +250,7 @@ def _count(paths: Sequence[str], corpora: Sequence[str], names: Sequence[str], j
             out[r.path] = Corpus(name, r.path, lang, r.chars, r.bytes, r.words, r.han, {},
                                  spec.parallel_of if spec else None)
         out[r.path].tokens[r.tokenizer] = r.tokens
-    return list(out.values()), report.errors + [{"path": s["path"], "error": s["reason"]} for s in report.skipped]
+    return list(out.values()), report.errors + report.skipped
 
 
 # ---------------------------------------------------------------- rules of thumb

@@ -162,5 +162,5 @@ def html_report(comp: Comparison) -> str:
     parts += ["<h2>Notes</h2><ul>", *(f"<li>{esc(n)}</li>" for n in comp.notes), "</ul>"]
     if comp.errors:
         parts += ["<h2>Inputs not counted</h2><ul>",
-                  *(f"<li>{esc(e['path'])}: {esc(e['error'])}</li>" for e in comp.errors), "</ul>"]
+                  *(f"<li>{esc(e.path)}: {esc(e.message)}</li>" for e in comp.errors), "</ul>"]
     return "\n".join(parts + ["</body></html>\n"])

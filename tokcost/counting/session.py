@@ -29,7 +29,7 @@ from tokcost.counting.pool import WorkerDied
 from tokcost.counting.statindex import StatIndex
 from tokcost.counting.work import Piece, PieceResult, count_task
 from tokcost.digest import sha256_file
-from tokcost.errors import InputError
+from tokcost.errors import InputError, NotText
 from tokcost.tokenizers import fast, get_tokenizer, tokenizer_names, tokenizer_spec
 
 POOL_FROM_BYTES = 1 << 20  # less than this to count: this process counts it (workers cost more to start)
@@ -104,15 +104,17 @@ class CountSession:
     def count_text(self, text: str) -> Counted:
         return self.engine.count_text(text)
 
-    def count_input(self, item: Input) -> Counted | str:
-        """The counts of one file or stdin (an empty one counts 0), or why it was not counted ("binary ...").
+    def count_input(self, item: Input) -> Counted:
+        """The counts of one file or stdin (an empty one counts 0).
 
-        Raises InputError for a missing, unreadable or wrongly encoded input, or one too large for a
-        tokenizer that counts inputs whole.
+        Raises NotText for a binary input; InputError for a missing, unreadable or wrongly encoded
+        input, or one too large for a tokenizer that counts inputs whole.
         """
         [(_, result)] = list(self.count_inputs([item]))
         if isinstance(result, InputError):
             raise result
+        if isinstance(result, str):
+            raise NotText(item.label, result)
         return result
 
     def count_inputs(self, items: Iterable[Input]) -> Iterator[tuple[Input, Result]]:

@@ -18,7 +18,7 @@ from tokcost.datasets.counting import ShardResult
 from tokcost.datasets.fields import parse_field
 from tokcost.datasets.readers import FORMATS, SHARD_BYTES, Shard, dataset_format, plan
 from tokcost.datasets.runner import run
-from tokcost.errors import InputError
+from tokcost.errors import InputError, InputProblem
 
 _RECORDS = "#records"  # the record count, kept in the count cache beside the token counts
 
@@ -29,7 +29,7 @@ class FileTotal:
     fmt: str
     counted: Counted
     records: int = 0
-    errors: list[str] = field(default_factory=list)
+    errors: list[InputProblem] = field(default_factory=list)
     requests: list = field(default_factory=list)
     chats: int = 0
     cached: bool = False
@@ -99,7 +99,7 @@ def merge(results: Iterable[ShardResult], planned: Planned, names: tuple[str, ..
         total.records += r.records
         total.chats += r.chats
         word = "line" if fmt == "jsonl" else "row" if fmt in ("csv", "tsv", "parquet") else "record"
-        total.errors.extend(f"{label}: {word} {base + n}: {why}" for n, why in r.errors)
+        total.errors.extend(InputProblem(label, f"{word} {base + n}: {why}") for n, why in r.errors)
         total.requests.extend((base + n, custom, req) for n, custom, req in r.requests)
         offset = base + r.lines
     return [totals[i] for i in sorted(totals)]
@@ -147,8 +147,8 @@ def count_dataset(paths: Sequence[str], *, field_path: str, tokenizers: Iterable
     results = run(planned.shards, fpath, names, "count", jobs=jobs, scheduler=scheduler)
     totals = merge(results, planned, names)
     report = DatasetReport(names, field_path=fpath.text, where=scheduler or "local")
-    report.errors.extend({"path": label, "error": why} for label, why in planned.errors)
-    report.skipped.extend({"path": label, "reason": why} for label, why in planned.skipped)
+    report.errors.extend(InputProblem(label, why) for label, why in planned.errors)
+    report.skipped.extend(InputProblem(label, why, "skipped") for label, why in planned.skipped)
     for index, found in planned.cached.items():
         tokens = dict(found.tokens)
         records = tokens.pop(_RECORDS)
@@ -172,7 +172,7 @@ def _fill(report: DatasetReport, totals: list[FileTotal], names: tuple[str, ...]
         report.files.extend(CountRecord(t.label, n, t.counted.tokens[n], s.chars, s.bytes, s.words, s.han)
                             for n in names)
         report.records[t.label] = t.records
-        report.errors.extend({"path": e.split(": ", 1)[0], "error": e.split(": ", 1)[1]} for e in t.errors)
+        report.errors.extend(t.errors)
         grand.add(t.counted)
     s = grand.stats
     report.totals = [CountRecord(None, n, grand.tokens[n], s.chars, s.bytes, s.words, s.han) for n in names]
@@ -192,8 +192,8 @@ def dataset_job(paths: Sequence[str], *, field_path: str, tokenizers: Sequence[s
         _shard(planned, index, _path_of(label), fmt)
     totals = merge(run(planned.shards, fpath, names, "requests", jobs=jobs, scheduler=scheduler), planned, names)
     job = Job([], names, inputs=len(totals))
-    job.errors.extend(f"{label}: {why}" for label, why in planned.errors)
-    job.skipped.extend(f"{label}: {why}" for label, why in planned.skipped)
+    job.errors.extend(InputProblem(label, why) for label, why in planned.errors)
+    job.skipped.extend(InputProblem(label, why, "skipped") for label, why in planned.skipped)
     for total in totals:
         job.errors.extend(total.errors)
         for number, custom, request in total.requests:

@@ -15,12 +15,12 @@ import dataclasses
 import math
 from collections import Counter
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date
 from decimal import ROUND_HALF_UP, Decimal
 from typing import TYPE_CHECKING, Any
 
-from tokcost.errors import TokcostError, UsageError
+from tokcost.errors import InputProblem, TokcostError, UsageError
 from tokcost.pricing.arithmetic import CostBreakdown, estimate_cost
 from tokcost.pricing.catalog import ModelRecord
 from tokcost.pricing.jobs import Job, Request, build_job, declared_models
@@ -112,18 +112,16 @@ class CostRecord:
         return data
 
 
-class CostList(list[CostRecord]):
-    """The priced models, plus one line per input or model that could not be priced."""
+@dataclass(frozen=True)
+class CostResult:
+    """What `cost()` returns: the priced models, and what could not be priced (the rest still was)."""
 
-    def __init__(self, records: Sequence[CostRecord] = (), errors: Sequence[str] = (),
-                 ranked_with: FxRate | None = None, skipped: Sequence[str] = (), unread: int = 0,
-                 skipped_inputs: Sequence[str] = ()) -> None:
-        super().__init__(records)
-        self.errors: list[str] = list(errors)
-        self.skipped: list[str] = list(skipped)  # with `all`: models that cannot price this job
-        self.ranked_with = ranked_with  # the rate used to compare currencies when ranking
-        self.unread = unread  # how many of `errors` are inputs that could not be read or parsed
-        self.skipped_inputs: list[str] = list(skipped_inputs)  # binary/empty files found in a folder walk
+    records: list[CostRecord]  # cheapest first when ranked (`all`)
+    errors: list[InputProblem] = field(default_factory=list)  # inputs that could not be read, unpriced models
+    skipped: list[InputProblem] = field(default_factory=list)  # with `all`: models that cannot price this job
+    ranked_with: FxRate | None = None  # the rate used to compare currencies when ranking
+    unread: int = 0  # how many of `errors` are inputs that could not be read or parsed
+    skipped_inputs: list[InputProblem] = field(default_factory=list)  # binary/empty files found in a folder walk
 
 
 # ---------------------------------------------------------------- models
@@ -325,7 +323,7 @@ def cost(paths: Sequence[str] = (), *, models: Sequence[str] | str, text: str | 
          currency: str | None = None, fx: FxRate | Decimal | str | None = None, as_of: date | str | None = None,
          prices: str = "documents", encoding: str | None = None, jobs: int | None = None,
          per_input: bool = False, cache: bool = True, field: str | None = None,
-         scheduler: str | None = None, epochs: int | None = None) -> CostList:
+         scheduler: str | None = None, epochs: int | None = None) -> CostResult:
     """Price a job for each model; `models` containing "all" ranks every model, cheapest first.
 
     Inputs that cannot be read and models without a current price (prices="current") are listed
@@ -346,7 +344,7 @@ def cost(paths: Sequence[str] = (), *, models: Sequence[str] | str, text: str | 
                               requests=requests, currency=currency, fx=fx, as_of=as_of, prices=prices)
     if input_tokens is not None and (paths or text is not None):
         raise UsageError("give PATHs/--text or --input-tokens, not both")
-    errors: list[str] = []
+    errors: list[InputProblem] = []
     if prices == "current":
         chosen, errors = _current(chosen)
     given = input_tokens is not None
@@ -365,19 +363,20 @@ def cost(paths: Sequence[str] = (), *, models: Sequence[str] | str, text: str | 
     unread, skipped_inputs = len(job.errors), job.skipped
     errors = job.errors + errors + _model_mismatch(job, chosen, from_requests)
     if not job.requests:
-        return CostList([], errors or ["no input to price"], unread=unread, skipped_inputs=skipped_inputs)
+        return CostResult([], errors or [InputProblem("<input>", "no input to price")], unread=unread,
+                          skipped_inputs=skipped_inputs)
     records: list[CostRecord] = []
-    skipped: list[str] = []
+    skipped: list[InputProblem] = []
     for m in chosen:
         try:
             own = _for_model(job, m, from_requests)
             records.append(_with_training(_record(m, own, given, opts), m, own, epochs, opts))
         except TokcostError as exc:  # no price for this date, no output price, ...
-            (skipped if ranked else errors).append(f"{m.id}: {exc}")
+            (skipped if ranked else errors).append(InputProblem(m.id, str(exc), "model"))
     if ranked:
         records.sort(key=lambda r: _rank_key(r, opts.fx))
     mixed = ranked and len({r.currency for r in records}) > 1
-    return CostList(records, errors, opts.fx if mixed else None, skipped, unread, skipped_inputs)
+    return CostResult(records, errors, skipped, opts.fx if mixed else None, unread, skipped_inputs)
 
 
 def _for_model(job: Job, model: ModelRecord, own_only: bool) -> Job:
@@ -389,14 +388,15 @@ def _for_model(job: Job, model: ModelRecord, own_only: bool) -> Job:
     return dataclasses.replace(job, requests=mine)
 
 
-def _model_mismatch(job: Job, chosen: Sequence[ModelRecord], from_requests: bool) -> list[str]:
+def _model_mismatch(job: Job, chosen: Sequence[ModelRecord], from_requests: bool) -> list[InputProblem]:
     if not from_requests:
         return []
     unnamed = [r.label for r in job.requests if r.model is None]
     if not unnamed:
         return []
-    return [f"{unnamed[0]}: names no model (body.model){f' (and {len(unnamed) - 1} more)' if len(unnamed) > 1 else ''}"
-            "; give -m MODEL to price every request with one model"]
+    more = f" (and {len(unnamed) - 1} more)" if len(unnamed) > 1 else ""
+    return [InputProblem(unnamed[0], f"names no model (body.model){more}; give -m MODEL to price every request "
+                         "with one model")]
 
 
 def _overridden(job: Job, model: ModelRecord) -> list[str]:
@@ -413,7 +413,7 @@ def _templates(models: Sequence[ModelRecord]) -> list[str]:
     return list(dict.fromkeys(t for m in models if (t := template_name(m)) is not None))
 
 
-def _current(models: list[ModelRecord]) -> tuple[list[ModelRecord], list[str]]:
+def _current(models: list[ModelRecord]) -> tuple[list[ModelRecord], list[InputProblem]]:
     from tokcost.pricing.current import current_record
 
     found, errors = [], []
@@ -421,7 +421,7 @@ def _current(models: list[ModelRecord]) -> tuple[list[ModelRecord], list[str]]:
         try:
             found.append(current_record(m))
         except UsageError as exc:
-            errors.append(str(exc))
+            errors.append(InputProblem.of(m.id, exc, "model"))
     return found, errors
 
 
