@@ -7,22 +7,20 @@ import typer
 
 from tokcost.cli import app
 from tokcost.cli.progress import byte_progress
-from tokcost.cli.render import Format, print_json, print_table, warn
+from tokcost.cli.render import Format, json_text, print_json, print_table, warn
 from tokcost.errors import UsageError
 
 REPORT_KINDS = (".html", ".md", ".json")
 
 
 def _render(comp, kind: str) -> str:
-    import json
-
     if kind == ".html":
         from tokcost.comparison.html import html_report
         return html_report(comp)
     if kind == ".md":
         from tokcost.comparison.markdown import markdown
         return markdown(comp)
-    return json.dumps(comp.to_json(), ensure_ascii=False, indent=2, default=str) + "\n"
+    return json_text(comp.to_json())
 
 
 def _print_tables(comp) -> None:

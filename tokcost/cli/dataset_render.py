@@ -44,7 +44,7 @@ def count_dataset_command(paths: list[str], text: str | None, tokenizers: list[s
 
 
 def print_training(records: Sequence[Any], fmt: Format) -> None:
-    from tokcost.pricing.cost import show_money
+    from tokcost.pricing.money import show_money
 
     rows = [r for r in records if r.training is not None]
     if fmt is Format.json:

@@ -103,7 +103,7 @@ def _csv_money(m: Any) -> str:
 
 
 def _print_cost(result: Any, opts: dict[str, Any], fmt: Format) -> None:
-    from tokcost.pricing.cost import show_money
+    from tokcost.pricing.money import show_money
 
     records = result.records
     if fmt is Format.json:  # every record says which inputs it leaves out

@@ -6,10 +6,10 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from decimal import ROUND_HALF_UP, Decimal
+from decimal import ROUND_HALF_UP
 
 from tokcost.comparison.analysis import CIRCLE_TOKENS, Comparison, ModelCost, money_ratio
-from tokcost.pricing.money import Amount, Money, plain
+from tokcost.pricing.money import Amount, Money, plain, show_money
 
 START = "<!-- measured-table:start -->"
 END = "<!-- measured-table:end -->"
@@ -36,13 +36,9 @@ def pct(value: float) -> str:
     return f"{value:+.1f}%"
 
 
-def amount(value: Decimal) -> str:
-    places = 4 if abs(value) < 1 else 2
-    return f"{value.quantize(Decimal(1).scaleb(-places), rounding=ROUND_HALF_UP):,f}"
-
-
 def money(m: Money) -> str:
-    return amount(m.low) if m.is_exact else f"{amount(m.low)}–{amount(m.high)}"
+    """Report cells: 4 decimal places below 1, else 2, thousands grouped; the column names the currency."""
+    return show_money(m, 4 if abs(m.high) < 1 else 2, currency=False)
 
 
 def cost_cell(c: ModelCost) -> str:

@@ -6,8 +6,8 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 
 from tokcost.errors import InputProblem, UsageError
-from tokcost.pricing.cost import CostRecord, cost, show, show_money
-from tokcost.pricing.money import CURRENCIES, Money, parse_decimal, plain
+from tokcost.pricing.cost import CostRecord, cost
+from tokcost.pricing.money import CURRENCIES, Money, parse_decimal, plain, show, show_money
 from tokcost.pricing.options import DateLike, DecimalLike, FxLike, bounded, parse_currency, short
 
 

@@ -17,7 +17,7 @@ from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date
-from decimal import ROUND_HALF_UP, Decimal
+from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
 from tokcost.errors import InputProblem, TokcostError, UsageError
@@ -423,19 +423,6 @@ def _current(models: list[ModelRecord]) -> tuple[list[ModelRecord], list[InputPr
         except UsageError as exc:
             errors.append(InputProblem.of(m.id, exc, "model"))
     return found, errors
-
-
-def show(value: Decimal) -> str:
-    """Money for people: full precision up to 8 decimal places, at least 2."""
-    if value.as_tuple().exponent < -8:  # type: ignore[operator]
-        value = value.quantize(Decimal("1e-8"), rounding=ROUND_HALF_UP)
-    return plain(value, min_places=2)
-
-
-def show_money(money: Money) -> str:
-    if money.is_exact:
-        return f"{show(money.low)} {money.currency}"
-    return f"{show(money.low)}\u2013{show(money.high)} {money.currency}"
 
 
 def _count_json(value: Decimal) -> int | str:

@@ -59,6 +59,23 @@ def money_text(value: Decimal) -> str:
     return plain(rounded, min_places=2)
 
 
+def show(value: Decimal, places: int | None = None) -> str:
+    """A money figure for people: exact up to 8 decimal places (rounded beyond), at least 2; with
+    `places`, rounded to that many and thousands grouped (report tables)."""
+    if places is not None:
+        return f"{value.quantize(Decimal(1).scaleb(-places), rounding=ROUND_HALF_UP):,f}"
+    if value.as_tuple().exponent < -8:  # type: ignore[operator]
+        value = value.quantize(Decimal("1e-8"), rounding=ROUND_HALF_UP)
+    return plain(value, min_places=2)
+
+
+def show_money(money: Money, places: int | None = None, currency: bool = True) -> str:
+    """Money for people, the one formatter of costs: "0.50 USD", a range "21.00–30.00 CNY"."""
+    low, high = show(money.low, places), show(money.high, places)
+    text = low if money.is_exact else f"{low}{EN_DASH}{high}"
+    return f"{text} {money.currency}" if currency else text
+
+
 @dataclass(frozen=True)
 class Amount:
     """A unitless exact value or range (a price per unit, a token count)."""
