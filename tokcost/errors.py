@@ -1,4 +1,5 @@
-"""Errors that the CLI turns into one line on stderr (never a traceback)."""
+"""Errors that the CLI turns into one line on stderr (never a traceback), and `InputProblem`, the one
+shape in which results list the inputs and models they left out."""
 from __future__ import annotations
 
 import difflib

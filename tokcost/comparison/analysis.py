@@ -1,4 +1,4 @@
-"""`tokcost.comparison.analysis`: measure tokenizers on corpora, audit the rules of thumb, price the corpora.
+"""`tokcost.compare`: measure tokenizers on corpora, audit the rules of thumb, price the corpora.
 
 A pure data model (no printing). Every input is counted once, with every tokenizer needed, in
 one `count()` call; the model costs, the Chinese premium and the estimate bands reuse those

@@ -1,5 +1,6 @@
-"""A Comparison as one self-contained HTML file: inline CSS, charts as inline SVG, no scripts,
-fonts, images or network references. Every text that comes from data goes through `html.escape`."""
+"""A Comparison as one self-contained HTML file (inline CSS, charts as inline SVG).
+
+No scripts, fonts, images or network references. Every text that comes from data goes through `html.escape`."""
 from __future__ import annotations
 
 import math

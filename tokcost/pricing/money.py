@@ -1,4 +1,4 @@
-"""Exact money arithmetic: Decimal amounts that may be a low–high range.
+"""Exact money arithmetic on Decimal amounts that may be a low–high range, and the one money formatter.
 
 A range appears where the source gives one (iFlytek's "21-30") or where a token
 count is an estimate band. Nothing here rounds; `format` and `to_json` are the
