@@ -1,6 +1,7 @@
 """`tokcost cost`, `check`, `models` and `prices`: thin layers over tokcost.pricing.cost and the catalog."""
 from __future__ import annotations
 
+from dataclasses import dataclass, fields
 from typing import Any
 
 import typer
@@ -12,6 +13,33 @@ FormatOpt = typer.Option(Format.table, "--format", "-f", help="table, json or cs
 PathsArg = typer.Argument(
     None, help="Files, folders (recursive), globs, or - for stdin (the default). All plain-text inputs together "
     "are ONE request (see --per-input); a chat .json is one request; each .jsonl line is one request.")
+
+
+@dataclass(frozen=True)
+class CostArgs:
+    """The options `cost` and `check` share, as typed: the API parses them, once (tokcost.pricing.options)."""
+
+    paths: list[str]
+    text: str | None
+    input_tokens: int | None
+    output_tokens: int | None
+    output_ratio: str | None
+    cache_hit: str
+    requests: int
+    per_input: bool
+    currency: str | None
+    fx: str | None
+    as_of: str | None
+    prices: str
+    encoding: str | None
+    jobs: int | None
+    cache: bool
+    field: str | None
+    scheduler: str | None
+
+    def job(self) -> dict[str, Any]:
+        """The keyword arguments of `cost()`/`check()` that describe the job (all but `paths`)."""
+        return {f.name: getattr(self, f.name) for f in fields(self) if f.name != "paths"}
 
 
 def _cost_options(
@@ -41,26 +69,24 @@ def _cost_options(
     scheduler: str | None = typer.Option(
         None, "--scheduler",
         help="Count on a Dask cluster at tcp://HOST:PORT (needs tokcost[dask]; default: this machine)."),
-) -> dict[str, Any]:
+) -> CostArgs:
     if not paths and text is None and input_tokens is None:
         paths = ["-"]
-    return {"paths": paths or [], "text": text, "input_tokens": input_tokens, "output_tokens": output_tokens,
-            "output_ratio": output_ratio, "cache_hit": cache_hit, "requests": requests, "per_input": per_input,
-            "currency": currency, "fx": usd_cny, "as_of": as_of, "prices": prices, "encoding": encoding,
-            "jobs": jobs, "cache": not no_cache, "field": field, "scheduler": scheduler}
+    return CostArgs(paths or [], text, input_tokens, output_tokens, output_ratio, cache_hit, requests, per_input,
+                    currency, usd_cny, as_of, prices, encoding, jobs, not no_cache, field, scheduler)
 
 
 def _cost_command(fn: Any) -> Any:
     """Give a command every cost option (typer reads the signature)."""
     import inspect
 
-    own = [p for p in inspect.signature(fn).parameters.values() if p.name != "options"]
+    own = [p for p in inspect.signature(fn).parameters.values() if p.name != "args"]
     shared = list(inspect.signature(_cost_options).parameters.values())
     params = own[:1] + shared + own[1:] if own and own[0].name == "model" else shared + own
 
     def wrapper(**kwargs: Any) -> Any:
-        opts = _cost_options(**{p.name: kwargs.pop(p.name) for p in shared})
-        return fn(options=opts, **kwargs)
+        args = _cost_options(**{p.name: kwargs.pop(p.name) for p in shared})
+        return fn(args=args, **kwargs)
 
     wrapper.__signature__ = inspect.Signature(params)  # type: ignore[attr-defined]
     wrapper.__annotations__ = {p.name: p.annotation for p in params}
@@ -75,7 +101,7 @@ def _band_cell(record: Any) -> str | None:
     return None if record.band is None else f"{record.band.low:,}\u2013{record.band.high:,}"
 
 
-def _captions(result: Any, opts: dict[str, Any]) -> list[str]:
+def _captions(result: Any, args: CostArgs) -> list[str]:
     records = result.records
     lines = []
     for fx in dict.fromkeys(r.breakdown.fx for r in records if r.breakdown.fx is not None):
@@ -86,13 +112,13 @@ def _captions(result: Any, opts: dict[str, Any]) -> list[str]:
     if any(r.band is not None for r in records):
         lines.append("estimate rows: input tokens = the proxy tokenizer's count; band = min\u2013max over every "
                      "chat-LLM tokenizer (not p50k, BERT or J2); their costs are ranges over the band")
-    if opts["prices"] == "current":
+    if args.prices == "current":
         from tokcost.pricing.current import instant_label, source_info
 
         src = source_info()
         lines.append(f"prices: {src.label} (its data as of {src.data_date.isoformat()}), {instant_label()}, "
                      "not the dated documents")
-    if opts["output_tokens"] is None and opts["output_ratio"] is None:
+    if args.output_tokens is None and args.output_ratio is None:
         lines.append("output tokens: 0 (default; set --output-tokens or --output-ratio)")
     return lines
 
@@ -102,7 +128,7 @@ def _csv_money(m: Any) -> str:
     return low if low == high else f"{low}-{high}"
 
 
-def _print_cost(result: Any, opts: dict[str, Any], fmt: Format) -> None:
+def _print_cost(result: Any, args: CostArgs, fmt: Format) -> None:
     from tokcost.pricing.money import show_money
 
     records = result.records
@@ -143,7 +169,7 @@ def _print_cost(result: Any, opts: dict[str, Any], fmt: Format) -> None:
     keep = [i for i, c in enumerate(cols) if c not in drop]
     print_table(title, [cols[i] for i in keep], [[row[i] for i in keep] for row in rows],
                 numeric=["input tokens", "band", "output tokens", "input", "cache hit", "output", "total"])
-    for line in _captions(result, opts):
+    for line in _captions(result, args):
         typer.echo(line)
     for r in records:
         for note in r.notes:
@@ -162,20 +188,20 @@ def cost_command(
         None, "--epochs", min=1, help="Fine-tuning: price the training file's tokens x N epochs at the "
         "documents' training price (use with --field messages)."),
     fmt: Format = FormatOpt,
-    options: dict | None = None,
+    args: CostArgs | None = None,
 ) -> None:
     """Price a job: count inputs with each model's tokenizer (or take --input-tokens) and price
     input, cache-hit and output tokens from the dated, sourced catalog; --epochs prices fine-tuning."""
     from tokcost.pricing.cost import cost
 
-    opts = options or {}
-    result = cost(opts.pop("paths"), models=model, epochs=epochs, **opts)
+    assert args is not None  # given by _cost_command
+    result = cost(args.paths, models=model, epochs=epochs, **args.job())
     if result.records and epochs is not None:
         from tokcost.cli.dataset_render import print_training
 
         print_training(result.records, fmt)
     elif result.records:
-        _print_cost(result, {**opts, "output_tokens": opts["output_tokens"]}, fmt)
+        _print_cost(result, args, fmt)
     for line in result.skipped:
         warn(f"not ranked: {line}")
     from tokcost.cli.dataset_render import warn_errors
@@ -197,15 +223,15 @@ def check_command(
     budget: str = typer.Option(..., "--budget", help="Budget for the whole job: 10, 10USD or '10 CNY' "
                                "(default currency: --currency, else the price's)."),
     fmt: Format = FormatOpt,
-    options: dict | None = None,
+    args: CostArgs | None = None,
 ) -> None:
     """Pre-flight: exit 0 if the job fits the budget and every request fits the model's context
     window, 1 if not (one line per failure), 2 on a usage or input error. An estimate is checked at
     the high end of its band."""
     from tokcost.pricing.check import check
 
-    opts = options or {}
-    result = check(opts.pop("paths"), model=model, budget=budget, **opts)
+    assert args is not None  # given by _cost_command
+    result = check(args.paths, model=model, budget=budget, **args.job())
     from tokcost.cli.dataset_render import warn_errors
 
     for line in result.skipped:
