@@ -69,8 +69,8 @@ def compare_command(
     with byte_progress() as meter:
         comp = compare(paths or [], corpora=corpus or [], tokenizers=tokenizer,
                        models=[] if readme_only else model, output_ratio=output_ratio, currency=currency,
-                       as_of=as_of, jobs=jobs, cache=not no_cache, on_bytes=meter and meter.advance,
-                       on_total=meter and meter.total)
+                       as_of=as_of, jobs=jobs, cache=not no_cache, on_bytes=meter.advance if meter else None,
+                       on_total=meter.total if meter else None)
     for error in comp.errors:
         warn(str(error))
     if readme_only:

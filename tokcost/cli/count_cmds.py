@@ -100,7 +100,8 @@ def count_command(
         paths = ["-"]
     with byte_progress() as meter:
         report = count(paths or [], text=text, tokenizers=tokenizer, encoding=encoding, jobs=jobs,
-                       cache=not no_cache, on_bytes=meter and meter.advance, on_total=meter and meter.total)
+                       cache=not no_cache, on_bytes=meter.advance if meter else None,
+                       on_total=meter.total if meter else None)
     for error in report.errors:
         warn(str(error))
     _print_count(report, fmt)

@@ -326,6 +326,7 @@ class CountSession:
             return sniffed.reason
         if item.path is None and whole:
             blocks = _limited(blocks, item.label, whole)
+        opener: Callable[[], Iterable[str]]
         if item.path is None and len(self.engine.groups) > 1:
             text = "".join(blocks)  # stdin cannot be read twice
             opener = lambda: [text]  # noqa: E731

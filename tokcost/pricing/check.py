@@ -99,7 +99,7 @@ def judge(record: CostRecord, budget: Money) -> CheckResult:
     if high > limit:
         failures.append(f"over budget: {show(high)} {cur} > {plain(limit)} {cur} budget by "
                         f"{show(high - limit)} {cur} ({what}, {record.model}){tail}{assume}")
-    window = record.context_window
+    window = record.context_window or 0  # 0: unknown, not checked
     largest = max(int(r.input.high + r.output.high) for r in record.per_request)
     for r in record.per_request if window else ():
         size = int(r.input.high + r.output.high)

@@ -12,6 +12,7 @@ chosen per request.
 from __future__ import annotations
 
 import dataclasses
+import functools
 import math
 from collections import Counter
 from collections.abc import Sequence
@@ -25,7 +26,16 @@ from tokcost.pricing.arithmetic import CostBreakdown, estimate_cost
 from tokcost.pricing.catalog import ModelRecord
 from tokcost.pricing.jobs import Job, Request, build_job, declared_models
 from tokcost.pricing.money import MONEY_PRECISION, Amount, FxRate, Money, plain
-from tokcost.pricing.options import MAX_TOKENS, PriceOptions, model_names, resolve_models, whole_option
+from tokcost.pricing.options import (
+    MAX_TOKENS,
+    DateLike,
+    DecimalLike,
+    FxLike,
+    PriceOptions,
+    model_names,
+    resolve_models,
+    whole_option,
+)
 from tokcost.pricing.windows import context_window
 
 if TYPE_CHECKING:
@@ -224,18 +234,17 @@ def _tiered(model: ModelRecord) -> bool:
 def _price(model: ModelRecord, reqs: Sequence[RequestTokens], repeat: int, *, cache_hit: Decimal,
            as_of: date | None, currency: str | None, fx: FxRate) -> CostBreakdown:
     """Tierless prices are linear, so all requests are priced at once; tiers are chosen per request."""
-    args = {"cache_hit_ratio": cache_hit, "as_of": as_of, "fx": fx}
+    price = functools.partial(estimate_cost, model, cache_hit_ratio=cache_hit, as_of=as_of, fx=fx)
     if not _tiered(model):
         inp = sum((r.input for r in reqs), Amount.of(0))
         out = sum((r.output for r in reqs), Amount.of(0))
-        part = estimate_cost(model, inp, out, requests=repeat, currency=currency, **args)
+        part = price(inp, out, requests=repeat, currency=currency)
         return dataclasses.replace(part, requests=len(reqs) * repeat)
     groups = Counter((r.input, r.output) for r in reqs)
     largest = max(groups, key=lambda k: k[0].high)
-    target = currency or estimate_cost(model, largest[0], largest[1], **args).currency
-    parts = [estimate_cost(model, i, o, requests=n * repeat, currency=target, **args)
-             for (i, o), n in groups.items()]
-    return _combine(parts, next(p for p, k in zip(parts, groups) if k == largest))
+    target = currency or price(largest[0], largest[1]).currency
+    parts = [price(i, o, requests=n * repeat, currency=target) for (i, o), n in groups.items()]
+    return _combine(parts, next(p for p, k in zip(parts, groups, strict=True) if k == largest))
 
 
 def _combine(parts: list[CostBreakdown], main: CostBreakdown) -> CostBreakdown:
@@ -319,8 +328,8 @@ def _rank_key(record: CostRecord, fx: FxRate) -> Decimal:
 
 def cost(paths: Sequence[str] = (), *, models: Sequence[str] | str, text: str | None = None,
          input_tokens: int | None = None, output_tokens: int | None = None,
-         output_ratio: Decimal | str | None = None, cache_hit: Decimal | str | int = 0, requests: int = 1,
-         currency: str | None = None, fx: FxRate | Decimal | str | None = None, as_of: date | str | None = None,
+         output_ratio: DecimalLike | None = None, cache_hit: DecimalLike = 0, requests: int = 1,
+         currency: str | None = None, fx: FxLike | None = None, as_of: DateLike | None = None,
          prices: str = "documents", encoding: str | None = None, jobs: int | None = None,
          per_input: bool = False, cache: bool = True, field: str | None = None,
          scheduler: str | None = None, epochs: int | None = None) -> CostResult:
@@ -348,7 +357,7 @@ def cost(paths: Sequence[str] = (), *, models: Sequence[str] | str, text: str | 
     if prices == "current":
         chosen, errors = _current(chosen)
     given = input_tokens is not None
-    if given:
+    if input_tokens is not None:
         job = _given_job(input_tokens)
     elif field is not None or scheduler is not None:
         from tokcost.datasets.api import dataset_job
