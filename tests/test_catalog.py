@@ -69,7 +69,7 @@ def test_catalog_has_one_entry_per_row(cat):
 
 
 def test_printed_typo_kept_and_correction_cited(cat):
-    e = [x for x in cat.get("gpt-4-32k").history if x.doc_model == "GPT-4 32K"][0]
+    e = next(x for x in cat.get("gpt-4-32k").history if x.doc_model == "GPT-4 32K")
     assert e.output == Amount.parse("0.012") and "likely a typo" in e.note
     assert e.corrected_output == Amount.parse("0.12") and "genai-prices" in e.correction_source
 
@@ -251,7 +251,7 @@ def test_duplicate_model_id(tmp_path):
 def test_vendor_must_match_file(tmp_path):
     path = tmp_path / "other.toml"
     path.write_text(GOOD.replace("{vendor}", "acme"), encoding="utf-8")
-    with pytest.raises(DataError, match="name the file acme.toml"):
+    with pytest.raises(DataError, match=r"name the file acme\.toml"):
         load_catalog([path])
 
 
