@@ -46,13 +46,15 @@ def _cost_options(
     paths: list[str] | None = PathsArg,
     text: str | None = typer.Option(None, "--text", help="Price this string as the input."),
     input_tokens: int | None = typer.Option(
-        None, "--input-tokens", min=0, max=10**15, help="Input tokens per request, as given (no counting; count_kind 'given')."),
+        None, "--input-tokens", min=0, max=10**15,
+        help="Input tokens per request, as given (no counting; count_kind 'given')."),
     output_tokens: int | None = typer.Option(
         None, "--output-tokens", min=0, max=10**15, help="Output tokens per request (default: 0 output tokens)."),
     output_ratio: str | None = typer.Option(
         None, "--output-ratio", help="Output tokens = ceil(input tokens x R) per request (default: 0 output)."),
     cache_hit: str = typer.Option("0", "--cache-hit", help="Share of input tokens that are cache hits, 0..1."),
-    requests: int = typer.Option(1, "--requests", min=1, max=10**9, help="Repeat the whole job N times (default 1; with PATHs a request is the whole input unless --per-input)."),
+    requests: int = typer.Option(1, "--requests", min=1, max=10**9, help="Repeat the whole job N times (default 1; "
+                                 "with PATHs a request is the whole input unless --per-input)."),
     per_input: bool = typer.Option(False, "--per-input", help="Each plain-text input is its own request."),
     currency: str | None = typer.Option(
         None, "--currency", help="CNY or USD (default: the currency the price is quoted in)."),
@@ -292,7 +294,7 @@ def models_command(fmt: Format = FormatOpt) -> None:
                      next((f.entry.effective or "undated" for f in fields.values() if f), None),
                      next((f.entry.tier for f in fields.values() if f and f.entry.tier), None)])
     if fmt is Format.json:
-        print_json([dict(zip(cols, row)) for row in rows])
+        print_json([dict(zip(cols, row, strict=True)) for row in rows])
     elif fmt is Format.csv:
         print_csv(cols, rows)
     else:
