@@ -20,7 +20,8 @@ from pathlib import Path
 import pytest
 
 from tokcost.cli import main
-from tokcost.counting.cache import CountCache, file_digest
+from tokcost.counting.cache import CountCache
+from tokcost.digest import sha256_file
 from tokcost.tokenizers import get_tokenizer
 from tokcost.tokenizers.assets import get_spec
 
@@ -273,7 +274,7 @@ def test_a_damaged_cache_entry_is_ignored_and_rewritten(capsys, tmp_path, monkey
     code, out, _ = cli(capsys, "count", str(path), "-f", "json")
     good = json.loads(out)["totals"]
     cache = CountCache()
-    entry = cache._path(CountCache.key(file_digest(path), None))
+    entry = cache._path(CountCache.key(sha256_file(path), None))
     record = json.loads(entry.read_text())
     record["stats"].update(damage)
     entry.write_text(json.dumps(record))
