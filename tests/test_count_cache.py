@@ -155,5 +155,5 @@ def test_one_problem_shape_for_count_cost_check_and_compare(tmp_path):
         compare(args, tokenizers=["o200k_base"], models=["gpt-4o"]).errors,
     ]
     for found in problems:
-        assert found[0] == InputProblem(missing, "no such file", "input")
+        assert found[0] == InputProblem(missing, "no such file or folder", "input")
     assert count(args).skipped[0].kind == "skipped" and cost(args, models=["gpt-4o"]).errors[1:] == []
