@@ -626,10 +626,10 @@ HUGE = "9" * 5000
 def test_hostile_json_in_a_dataset_is_a_record_error(capsys, tmp_path, name, content, bad):
     path = tmp_path / name
     path.write_text(content)
-    code, out, err = cli(capsys, "count", str(path), "--field", "text", "-f", "json")
+    code, _, err = cli(capsys, "count", str(path), "--field", "text", "-f", "json")
     assert code == 1
     lines = err.strip().splitlines()
     assert len(lines) == len(bad) and all(str(path) in line for line in lines)
     assert all(("nested" in line or "digits" in line) for line in lines), err
-    for n, line in zip(bad, lines):
+    for n, line in zip(bad, lines, strict=True):
         assert f"{n}" in line
