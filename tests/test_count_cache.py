@@ -8,7 +8,8 @@ import sys
 
 import pytest
 
-from tokcost.counting import engine as counting, work
+from tokcost.counting import engine as counting
+from tokcost.counting import work
 from tokcost.counting.api import count
 
 TEXT = "Tokens cost money.\n给我一个合理解释北京大学。\n" * 50

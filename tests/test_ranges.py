@@ -11,15 +11,15 @@ import os
 import time
 
 import pytest
+from test_streaming import BOUNDARY_CASES
 
-from tokcost.counting import ranges, session as session_mod, work
+from tokcost.counting import ranges, work
+from tokcost.counting import session as session_mod
 from tokcost.counting.api import count
 from tokcost.counting.cache import CountCache
 from tokcost.counting.measures import text_stats
 from tokcost.counting.work import Piece, count_piece
 from tokcost.tokenizers import get_tokenizer, tokenizer_names
-
-from test_streaming import BOUNDARY_CASES
 
 MIXED = "".join(BOUNDARY_CASES.values())
 

@@ -124,10 +124,10 @@ def tokenize_command(
     if fmt is Format.json:
         print_json({"tokenizer": tokenizer, "ids": ids, "pieces": pieces})
     elif fmt is Format.csv:
-        print_csv(["index", "id", "piece"], [[i, t, p] for i, (t, p) in enumerate(zip(ids, pieces))])
+        print_csv(["index", "id", "piece"], [[i, t, p] for i, (t, p) in enumerate(zip(ids, pieces, strict=True))])
     else:
         print_table(f"{tokenizer}: {len(ids)} tokens", ["#", "id", "piece"],
-                    [[i, t, repr(p)] for i, (t, p) in enumerate(zip(ids, pieces))], numeric=["#", "id"])
+                    [[i, t, repr(p)] for i, (t, p) in enumerate(zip(ids, pieces, strict=True))], numeric=["#", "id"])
 
 
 def _tokenizer_info(name: str) -> dict:
@@ -177,5 +177,5 @@ def fetch_command(
     if all_ or not names:  # also the other pinned files (chat templates, price data: litellm-model-prices)
         assets += [a for a in asset_specs() if a not in assets]
     paths = fetch(assets, report=warn)
-    for name, path in zip(assets, paths):
+    for name, path in zip(assets, paths, strict=True):
         typer.echo(f"{name}\t{path}")

@@ -29,10 +29,8 @@ _LONG_LIST = 200  # longer lists print one compact item per line (json's C encod
 def json_text(data: Any) -> str:
     """The one JSON serialisation of results (stdout and report files): UTF-8, Decimals as strings."""
     if isinstance(data, dict) and any(isinstance(v, list) and len(v) > _LONG_LIST for v in data.values()):
-        return _long_json(data) + "
-"
-    return json.dumps(data, ensure_ascii=False, indent=2, default=_default) + "
-"
+        return _long_json(data) + "\n"
+    return json.dumps(data, ensure_ascii=False, indent=2, default=_default) + "\n"
 
 
 def print_json(data: Any) -> None:

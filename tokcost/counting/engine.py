@@ -50,15 +50,13 @@ def chunking_groups(backends: Iterable[Backend]) -> dict[str, tuple[str, ...]]:
     return groups
 
 
-def count_chunk(chunk: str, first: bool, names: tuple[str, ...], measure: bool = True, fast: bool = True) -> Counted:
-    """Token counts of one chunk, and its text measures unless another pass takes them.
-
-    `fast` allows the faster exact engines (tokcost.tokenizers.fast); the counts are the same."""
-    tokens = {n: get_tokenizer(n).count_chunk(chunk, first, fast) for n in names}
+def count_chunk(chunk: str, first: bool, names: tuple[str, ...], measure: bool = True) -> Counted:
+    """Token counts of one chunk, and its text measures unless another pass takes them."""
+    tokens = {n: get_tokenizer(n).count_chunk(chunk, first) for n in names}
     return Counted(tokens, text_stats(chunk) if measure else TextStats())
 
 
-def _count_task(task: tuple[str, bool, tuple[str, ...], bool, bool]) -> Counted:
+def _count_task(task: tuple[str, bool, tuple[str, ...], bool]) -> Counted:
     return count_chunk(*task)
 
 
@@ -70,14 +68,11 @@ BlockSource = Callable[[], Iterable[str]]
 
 
 class Engine:
-    """Counts texts with a fixed set of tokenizers; reuses one worker pool across inputs.
+    """Counts texts with a fixed set of tokenizers; reuses one worker pool across inputs."""
 
-    `fast` allows the faster exact engines: worth it only for large inputs (fast.worth_loading)."""
-
-    def __init__(self, names: Iterable[str], jobs: int | None = None, fast: bool = True) -> None:
+    def __init__(self, names: Iterable[str], jobs: int | None = None) -> None:
         self.names = tuple(dict.fromkeys(names))
         self.jobs = jobs or default_jobs()
-        self.fast = fast
         self._pool: WorkerPool | None = None
 
     @functools.cached_property
@@ -105,7 +100,7 @@ class Engine:
 
         total = Counted()
         chunks = rechunk(blocks, rule, CHUNK_CHARS)
-        tasks = ((chunk, i == 0, names, measure, self.fast) for i, chunk in enumerate(chunks))
+        tasks = ((chunk, i == 0, names, measure) for i, chunk in enumerate(chunks))
         head = list(itertools.islice(tasks, 2))
         # One long library call (a whole text) runs in a worker too: in this process it would hold off
         # a Ctrl-C until it returns.

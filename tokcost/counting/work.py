@@ -7,7 +7,6 @@ count cache and sniffs their encoding) or byte ranges of large UTF-8 files cut b
 from __future__ import annotations
 
 import codecs
-import hashlib
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -15,6 +14,7 @@ from tokcost.counting import decoding
 from tokcost.counting.decoding import SNIFF_BYTES, sniff
 from tokcost.counting.engine import Counted
 from tokcost.counting.measures import TextStats, text_stats, utf8_stats
+from tokcost.digest import sha256
 from tokcost.errors import InputError
 from tokcost.tokenizers import get_tokenizer
 
@@ -120,7 +120,7 @@ def _lookup(piece: Piece, data: bytes, result: PieceResult) -> tuple[str, ...]:
     from tokcost.counting.cache import CountCache
 
     root, encoding, identities = piece.cache
-    result.digest = hashlib.sha256(data).hexdigest()
+    result.digest = sha256(data)
     found, missing = CountCache(Path(root)).get(CountCache.key(result.digest, encoding), identities)
     result.cached = found
     todo = tuple(n for n in piece.names if n in missing or n not in identities)

@@ -2,8 +2,7 @@
 
 They only ever count; ids shown to people come from the reference library. Each is used only when
 it imports, its vocabulary is the pinned one, and `TOKCOST_ENGINE` is not `reference`. They are
-built on first use, and only for inputs large enough to repay loading them (`worth_loading`, which
-the caller asks and passes on: there is no process-wide switch).
+built on first use, and only for inputs large enough to repay loading them (see `prefer`).
 """
 from __future__ import annotations
 
@@ -17,18 +16,25 @@ from functools import cache
 from importlib import metadata, resources
 from pathlib import Path
 
-from tokcost.digest import sha256_file
+from tokcost.digest import sha256, sha256_file
 
 Counter = Callable[[str], int]
 
 # Loading quicktok's o200k costs ~0.36 s against ~0.1-0.2 s for tiktoken's, and it then counts
 # ~30 MB/s faster: below about 8 MB of input the reference engine finishes first (benchmarks/).
 SMALL_INPUT_BYTES = 8_000_000
+_preferred = True
 
 
-def worth_loading(input_bytes: int | None) -> bool:
-    """Whether counting this much text (None: unknown, e.g. stdin, so assume a lot) repays loading a fast engine."""
-    return input_bytes is None or input_bytes >= SMALL_INPUT_BYTES
+def prefer(input_bytes: int | None) -> None:
+    """Say how much text is about to be counted (None: unknown, e.g. stdin, so assume a lot)."""
+    global _preferred
+    _preferred = input_bytes is None or input_bytes >= SMALL_INPUT_BYTES
+
+
+def preferred() -> bool:
+    """Whether a fast engine counts now (also checked at count time: a backend built earlier keeps it)."""
+    return _preferred and enabled()
 
 
 @cache
@@ -104,11 +110,11 @@ def kitoken_engine(path: Path):
 
     from tokcost.paths import atomic_write_bytes, cache_dir
 
-    source = hashlib.sha256(path.read_bytes()).hexdigest()
+    source = sha256_file(path)
     prepared = cache_dir() / "engines" / f"kitoken-{engine_version('kitoken')}-{source[:32]}.kit"
     pin = prepared.with_suffix(".sha256")
     try:
-        if hashlib.sha256(prepared.read_bytes()).hexdigest() == pin.read_text().strip():
+        if sha256_file(prepared) == pin.read_text().strip():
             return Kitoken.from_file(str(prepared))
     except (OSError, ValueError, RuntimeError):
         pass  # missing, damaged or unreadable: build it again
@@ -116,7 +122,7 @@ def kitoken_engine(path: Path):
     try:
         data = engine.to_bytes()
         atomic_write_bytes(prepared, data)
-        atomic_write_bytes(pin, hashlib.sha256(data).hexdigest().encode())
+        atomic_write_bytes(pin, sha256(data).encode())
     except OSError:
         pass  # a read-only cache only costs speed
     return engine
@@ -137,13 +143,13 @@ def fast_counter(name: str, fmt: str, path: Path, normalize: str | None,
     return (engine, build) if build is not None else None
 
 
-def counting_engine(name: str, fmt: str, normalize: str | None, library: str, fast: bool = True) -> str:
-    """Which engine counts `name` (for the count cache's key): `quicktok 0.4.0`, ...
+def counting_engine(name: str, fmt: str, normalize: str | None, library: str) -> str:
+    """Which engine counts `name` right now (for the count cache's key): `quicktok 0.4.0`, ...
 
-    Decided without loading the tokenizer; `fast` is the caller's choice (`worth_loading`).
+    Decided without loading the tokenizer; the fast engine only counts large inputs (`preferred`).
     """
     engine = engine_for(name, fmt)
-    if engine and not normalize and fast and enabled() and engine_version(engine) and (
+    if engine and not normalize and preferred() and engine_version(engine) and (
             engine != "quicktok" or _quicktok_pinned(name)):
         return f"{engine} {engine_version(engine)}"
     return f"{library} {engine_version(library)}"
