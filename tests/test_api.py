@@ -48,8 +48,8 @@ def test_a_folder_is_walked_once(tmp_path: Path, monkeypatch: pytest.MonkeyPatch
     for i in range(3):
         (tmp_path / f"{i}.txt").write_text(TEXT[:100], encoding="utf-8")
     walks: list[str] = []
-    real_walk = os.walk
-    monkeypatch.setattr(inputs.os, "walk", lambda root, *a, **k: walks.append(str(root)) or real_walk(root, *a, **k))
+    real_walk = inputs._walk
+    monkeypatch.setattr(inputs, "_walk", lambda root, *a, **k: walks.append(str(root)) or real_walk(root, *a, **k))
     from tokcost.cli import main
 
     assert main(["count", str(tmp_path), "--no-cache"]) == 0
