@@ -279,7 +279,6 @@ def _newest(model: Any) -> Any:
 def models_command(fmt: Format = FormatOpt) -> None:
     """Every model: tokenizer, exact or estimate count, context window, and its newest price per 1M tokens."""
     from tokcost.pricing.catalog import load_catalog
-
     from tokcost.pricing.windows import context_window
 
     cols = ["id", "vendor", "tokenizer", "count_kind", "context_window", "context_source", "currency",

@@ -287,7 +287,7 @@ def _record(model: ModelRecord, job: Job, given: bool, opts: PriceOptions) -> Co
         input_tokens=central_in * repeat, output_tokens=central_out * repeat, breakdown=breakdown,
         per_request=tuple(reqs), context_window=window.tokens, context_source=window.source, band=band,
         output_band=out_band, notes=tuple(dict.fromkeys(notes)),
-        output_assumption=output_assumption(job, opts["output_tokens"], opts["ratio"]))
+        output_assumption=output_assumption(job, opts.output_tokens, opts.output_ratio))
 
 
 def output_assumption(job: Job, output_tokens: int | None, ratio: Decimal | None) -> str:
