@@ -255,7 +255,7 @@ def main() -> int:
             row["identical"] = row["local"]["totals"] == row["dask"]["totals"] and \
                 row["local"]["records"] == row["dask"]["records"]
         runs.append(row)
-    result = {"date": datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="seconds"),
+    result = {"date": datetime.datetime.now(datetime.UTC).isoformat(timespec="seconds"),
               "machine": {"cpus": os.cpu_count(), "python": platform.python_version()}, "runs": runs}
     old = json.loads(args.out.read_text()) if args.out.exists() else {"results": []}
     old["results"] = [*old.get("results", []), result]

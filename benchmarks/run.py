@@ -196,10 +196,10 @@ def run_proc(cmd: list[str], env: dict[str, str]) -> tuple[float, int, str, floa
 def raw_worker(name: str, path: str) -> None:
     """In its own process: load one tokenizer with its own library and count `path` on tokcost's chunks."""
     os.environ["TOKCOST_ENGINE"] = "reference"
-    from tokcost.tokenizers.assets import asset_path
     from tokcost.counting.cuts import rechunk
     from tokcost.counting.engine import CHUNK_CHARS
     from tokcost.tokenizers import get_tokenizer, tokenizer_spec
+    from tokcost.tokenizers.assets import asset_path
 
     spec = tokenizer_spec(name)
     start = time.perf_counter()

@@ -25,7 +25,7 @@ def _byte_level_decoder() -> dict[str, int]:
             kept.append(b)
             chars.append(256 + extra)
             extra += 1
-    return {chr(c): b for b, c in zip(kept, chars)}
+    return {chr(c): b for b, c in zip(kept, chars, strict=True)}
 
 
 def _tiktoken_entries(path: Path) -> list[bytes]:

@@ -19,8 +19,9 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).parent))
 sys.path.insert(0, str(Path(__file__).parent.parent))
 
-from exactness_data import CONTEXTS, multilingual_text, vocabulary_texts  # noqa: E402
-from tokcost.tokenizers import get_tokenizer, tokenizer_names  # noqa: E402
+from exactness_data import CONTEXTS, multilingual_text, vocabulary_texts
+
+from tokcost.tokenizers import get_tokenizer, tokenizer_names
 
 
 def done_when(megabytes: int) -> bool:
@@ -54,8 +55,8 @@ def done_when(megabytes: int) -> bool:
 
 
 def reachability() -> bool:
-    from importlib import resources
     import tomllib
+    from importlib import resources
 
     from tokcost.tokenizers.assets import asset_path
     from tokcost.tokenizers.fast import candidate

@@ -10,9 +10,8 @@ from pathlib import Path
 
 import pytest
 
-from tokcost.tokenizers import assets
 from tokcost.errors import DataError
-from tokcost.tokenizers import tokenizer_names, tokenizer_spec
+from tokcost.tokenizers import assets, tokenizer_names, tokenizer_spec
 
 
 @pytest.fixture()

@@ -14,9 +14,9 @@ from pathlib import Path
 
 import pytest
 
-from tokcost.pricing.jobs import parse_json, parse_jsonl
 from tokcost.cli import main
-from tokcost.errors import InputError
+from tokcost.errors import InputError, InputProblem
+from tokcost.pricing.jobs import parse_json, parse_jsonl
 from tokcost.tokenizers import get_tokenizer
 
 COOKBOOK = [
@@ -146,4 +146,4 @@ def test_parsers():
         parse_json('{"messages": [{"content": "no role"}]}', "x.json")
     assert parse_jsonl('{"a": 1}\n{"b": 2}\n', "x.jsonl") is None
     reqs, errors = parse_jsonl('{"messages": []}\n[1\n', "x.jsonl")
-    assert len(reqs) == 1 and errors == ["x.jsonl:2: not valid JSON (Expecting ',' delimiter)"]
+    assert len(reqs) == 1 and errors == [InputProblem("x.jsonl:2", "not valid JSON (Expecting ',' delimiter)")]

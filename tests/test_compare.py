@@ -7,12 +7,20 @@ from pathlib import Path
 
 import pytest
 
-from tokcost.pricing.catalog import default_fx, load_catalog
 from tokcost.cli import main
-from tokcost.comparison.analysis import CHART_MODELS, RULES, compare, default_models, money_ratio, one_cny_buys
-from tokcost.counting.api import count
-from tokcost.errors import TokcostError, UsageError
+from tokcost.comparison.analysis import (
+    CHART_MODELS,
+    RULES,
+    Corpus,
+    audit,
+    compare,
+    default_models,
+    money_ratio,
+    one_cny_buys,
+)
 from tokcost.comparison.markdown import markdown
+from tokcost.errors import UsageError
+from tokcost.pricing.catalog import default_fx, load_catalog
 
 EN = ("The committee met on Tuesday to review the budget. Every department asked for more money, "
       "and the chair said no. Tokens are billed separately for input and output.\n") * 20
@@ -33,18 +41,30 @@ def small(texts: tuple[str, str]):
                    cache=False)
 
 
-def test_measures_match_count(small, texts: tuple[str, str]) -> None:
+# The texts' measures, from the reference libraries' own encodings and by hand (not from count()).
+GOLDEN = {  # (language, chars, bytes, words, han, {tokenizer: tokens})
+    "en.txt": ("en", 3280, 3280, 560, 0, {"o200k_base": 640, "cl100k_base": 640}),
+    "zh.txt": ("zh", 980, 2780, 0, 820, {"o200k_base": 700, "cl100k_base": 1000}),
+}
+
+
+def test_measures(small, texts: tuple[str, str]) -> None:
+    for path in texts:
+        language, chars, size, words, han, tokens = GOLDEN[Path(path).name]
+        c = small.corpus(path)
+        assert (c.language, c.chars, c.bytes, c.han) == (language, chars, size, han)
+        assert {t: c.tokens[t] for t in tokens} == tokens
+        if language == "en":
+            assert c.words == words
     en, zh = (small.corpus(p) for p in texts)
-    assert (en.language, zh.language) == ("en", "zh")
-    direct = count(list(texts), tokenizers=["o200k_base", "cl100k_base"], cache=False)
-    for r in direct.files:
-        c = small.corpus(r.path)
-        assert (c.tokens[r.tokenizer], c.chars, c.words, c.han, c.bytes) == (r.tokens, r.chars, r.words, r.han,
-                                                                              r.bytes)
-        ratios = c.ratios(r.tokenizer)
-        assert ratios["chars_per_token"] == round(r.chars / r.tokens, 4)
-        assert ratios["bytes_per_token"] == round(r.bytes / r.tokens, 4)
-    assert en.ratios("o200k_base")["han_per_token"] is None and zh.ratios("o200k_base")["words_per_token"] is None
+    assert en.ratios("cl100k_base") == {"chars_per_token": 5.125, "bytes_per_token": 5.125,
+                                        "words_per_token": 0.875, "han_per_token": None}
+    assert zh.ratios("o200k_base") == {"chars_per_token": 1.4, "bytes_per_token": 3.9714,
+                                       "words_per_token": None, "han_per_token": 1.1714}
+
+
+def _corpus(name: str, language: str, chars: int, words: int, han: int, tokens: dict[str, int]) -> Corpus:
+    return Corpus(name, name, language, chars, chars, words, han, tokens)
 
 
 def test_rules_apply_where_they_belong(small, texts: tuple[str, str]) -> None:
@@ -54,18 +74,25 @@ def test_rules_apply_where_they_belong(small, texts: tuple[str, str]) -> None:
                        "han×1.45": {zh}, "zh-words/1.45": {zh}, "zh-words×1.45": {zh}}
     c = small.corpus(zh)
     check = next(k for k in small.checks if k.rule == "han/0.8" and k.tokenizer == "cl100k_base")
-    measured = c.tokens["cl100k_base"]
-    assert check.measured == measured
-    assert check.error_pct == round((c.han / 0.8 - measured) / measured * 100, 2)
+    assert (c.han, check.measured) == (820, 1000)  # by hand: 820 / 0.8 = 1025 predicted for 1000
+    assert check.error_pct == 2.5
 
 
-def test_best_fit_is_smallest_mean_abs_error(small) -> None:
-    for fit in small.fits:
-        errors = {t: [k.error_pct for k in small.checks if k.rule == fit.rule and k.tokenizer == t]
-                  for t in small.tokenizers}
-        means = {t: sum(map(abs, v)) / len(v) for t, v in errors.items()}
-        assert fit.best == min(means, key=means.__getitem__)
-        assert fit.mean_abs_error_pct[fit.best] == pytest.approx(min(means.values()), abs=0.01)
+def test_rule_errors_and_best_fit() -> None:
+    corpora = [  # chars/4 and words/0.75 predict 100 and 200 tokens; han/0.8 predicts 100
+        _corpus("en1", "en", 400, 75, 0, {"a": 100, "b": 80}),
+        _corpus("en2", "en", 800, 150, 0, {"a": 250, "b": 200}),
+        _corpus("zh1", "zh", 100, 0, 80, {"a": 125, "b": 100}),
+    ]
+    checks, fits = audit(corpora, ["a", "b"])
+    errors = {(k.rule, k.corpus, k.tokenizer): k.error_pct for k in checks}
+    assert errors[("chars/4", "en1", "b")] == 25.0 and errors[("chars/4", "en2", "a")] == -20.0
+    assert errors[("han/0.8", "zh1", "a")] == -20.0 and errors[("han/0.8", "zh1", "b")] == 0.0
+    assert errors[("han/1.45", "zh1", "b")] == -44.83  # 80 / 1.45 = 55.17 predicted for 100
+    chars = next(f for f in fits if f.rule == "chars/4")
+    assert chars.mean_error_pct == {"a": -10.0, "b": 12.5}
+    assert chars.mean_abs_error_pct == {"a": 10.0, "b": 12.5} and chars.best == "a"
+    assert next(f for f in fits if f.rule == "han/0.8").best == "b"
 
 
 def test_exact_cost_is_tokens_times_price(small, texts: tuple[str, str]) -> None:
@@ -106,12 +133,9 @@ def test_default_models_cover_the_chart() -> None:
     assert len(models) >= 14  # 13 of the chart's 14 are in the catalog (no SkyLark2-Pro) + gpt-4o
 
 
-def test_premium_on_the_parallel_corpora() -> None:
-    try:
-        comp = compare(corpora=["en-tech-debref", "zh-tech-debref"], tokenizers=["o200k_base", "qwen"],
-                       models=["gpt-4o", "qwen-turbo"])
-    except TokcostError as exc:
-        pytest.skip(f"parallel corpora not built: {exc}")
+def test_premium_on_the_parallel_corpora(corpora: list[str], warm_count_cache: Path) -> None:
+    comp = compare(corpora=["en-tech-debref", "zh-tech-debref"], tokenizers=["o200k_base", "qwen"],
+                   models=["gpt-4o", "qwen-turbo"])
     assert {(p.zh, p.en) for p in comp.premium} == {("zh-tech-debref", "en-tech-debref")}
     for p in comp.premium:
         assert p.ratio == round(comp.corpus(p.zh).tokens[p.tokenizer] / comp.corpus(p.en).tokens[p.tokenizer], 4)

@@ -6,8 +6,8 @@ from decimal import Decimal as D
 
 import pytest
 
-from tokcost.pricing.catalog import default_fx, load_catalog
 from tokcost.cli import main
+from tokcost.pricing.catalog import default_fx, load_catalog
 from tokcost.tokenizers import get_tokenizer
 
 M = "1000000"

@@ -8,7 +8,8 @@ import sys
 
 import pytest
 
-from tokcost.counting import engine as counting, work
+from tokcost.counting import engine as counting
+from tokcost.counting import work
 from tokcost.counting.api import count
 
 TEXT = "Tokens cost money.\n给我一个合理解释北京大学。\n" * 50
@@ -93,7 +94,7 @@ def test_cost_and_check_reuse_the_count_cache(cache_dir, no_tokenizing, tmp_path
     first = cost([str(path)], models=["gpt-4o", "claude-3-haiku"])
     no_tokenizing()
     again = cost([str(path)], models=["gpt-4o", "claude-3-haiku"])
-    assert [r.to_json() for r in first] == [r.to_json() for r in again]
+    assert [r.to_json() for r in first.records] == [r.to_json() for r in again.records]
     assert check([str(path)], model="claude-3-haiku", budget="1USD").ok
 
 
@@ -128,3 +129,32 @@ def test_identity_names_the_engine_its_version_and_the_cut_rules(monkeypatch):
     monkeypatch.setenv("TOKCOST_ENGINE", "reference")
     reference = cache.tokenizer_identity("o200k_base")
     assert len({with_fast, other_version, other_cuts, reference}) == 4
+def test_tokens_of_a_tokenizer_not_counted_names_the_counted_ones(tmp_path):
+    from tokcost.errors import TokcostError
+
+    report = count(text="hello", tokenizers=["o200k_base", "cl100k_base"], cache=False)
+    assert report.tokens("cl100k_base") == 1
+    with pytest.raises(TokcostError, match="'qwen' was not counted; counted: o200k_base, cl100k_base"):
+        report.tokens("qwen")
+    with pytest.raises(KeyError):
+        report.tokens("qwen")
+
+
+def test_one_problem_shape_for_count_cost_check_and_compare(tmp_path):
+    from tokcost import check, compare, cost
+    from tokcost.errors import InputProblem
+
+    good, missing = tmp_path / "a.txt", str(tmp_path / "missing.txt")
+    good.write_text(TEXT, encoding="utf-8")
+    (tmp_path / "dir").mkdir()
+    (tmp_path / "dir" / "blob.bin").write_bytes(b"\x00\x01\x02" * 100)
+    args = [str(good), missing, str(tmp_path / "dir")]
+    problems = [
+        count(args).errors,
+        cost(args, models=["gpt-4o"]).errors,
+        check(args, model="gpt-4o", budget="1USD").errors,
+        compare(args, tokenizers=["o200k_base"], models=["gpt-4o"]).errors,
+    ]
+    for found in problems:
+        assert found[0] == InputProblem(missing, "no such file or folder", "input")
+    assert count(args).skipped[0].kind == "skipped" and cost(args, models=["gpt-4o"]).errors[1:] == []

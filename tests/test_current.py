@@ -9,7 +9,6 @@ gpt-4o batch $1.25/$5 (standard $2.50/$10); LiteLLM dashscope/qwen3-max $1.2/$6 
 from __future__ import annotations
 
 import json
-from pathlib import Path
 
 import pytest
 
@@ -77,11 +76,11 @@ def test_batch_file_gets_the_batch_price(capsys, tmp_path):
 
 
 def test_staleness_warning(capsys):
-    code, out, err = run(capsys, "cost", "-m", "gpt-4o", "--input-tokens", M, "--prices", "current",
-                         "--at", "2027-09-01T00:00:00Z")
+    code, _, err = run(capsys, "cost", "-m", "gpt-4o", "--input-tokens", M, "--prices", "current",
+                       "--at", "2027-09-01T00:00:00Z")
     assert code == 0 and "prices may be stale" in err
-    code, out, err = run(capsys, "cost", "-m", "gpt-4o", "--input-tokens", M, "--prices", "current",
-                         "--at", "2026-12-01T00:00:00Z")
+    code, _, err = run(capsys, "cost", "-m", "gpt-4o", "--input-tokens", M, "--prices", "current",
+                       "--at", "2026-12-01T00:00:00Z")
     assert code == 0 and "stale" not in err
 
 
@@ -97,8 +96,8 @@ def test_reasoning_tokens_are_output(capsys, tmp_path, monkeypatch):
     assert any("reasoning" in n and "assumption" in n for n in rec["notes"])
     [rec] = priced(capsys, "-m", "o1", "--input-tokens", "1000", "--output-tokens", "100", "--reasoning-ratio", "0.5")
     assert rec["output_tokens"] == 150 and rec["reasoning_ratio"] == "0.5"
-    code, out, _ = run(capsys, "cost", "-m", "o1", "--input-tokens", "1000", "--output-tokens", "100",
-                       "--prices", "current", "--explain")
+    _, out, _ = run(capsys, "cost", "-m", "o1", "--input-tokens", "1000", "--output-tokens", "100",
+                    "--prices", "current", "--explain")
     assert "reasoning: o1 bills hidden reasoning tokens as output; assumed reasoning = 4 x visible output" in out
     [rec] = priced(capsys, "-m", "gpt-4o-mini", "--input-tokens", "1000", "--output-tokens", "100")
     assert rec["output_tokens"] == 100 and rec["reasoning_ratio"] is None

@@ -90,7 +90,7 @@ def test_jsonl_byte_ranges_cover_every_line_once(tmp_path: Path, monkeypatch, sh
     report = count_dataset([str(data)], field_path="text", cache=False, jobs=2)
     assert report.records == {str(data): 60}
     assert report.tokens("o200k_base") == sum(tk(t) for t in TEXTS)
-    assert [e["error"].split(":")[0] for e in report.errors] == ["line 11"]  # the blank line 32 is not a record
+    assert [e.message.split(":")[0] for e in report.errors] == ["line 11"]  # the blank line 32 is not a record
     assert report.totals[0].chars == sum(len(t) for t in TEXTS)
 
 
@@ -108,7 +108,7 @@ def test_json_array_broken_element_is_reported_by_number(tmp_path: Path) -> None
     data.write_text('[{"text": "one"}, {"text": "two"}, {"text": tri}]', encoding="utf-8")
     report = count_dataset([str(data)], field_path="text", cache=False)
     assert report.records == {str(data): 2}
-    assert report.errors[0]["error"].startswith("record 3: not valid JSON")
+    assert report.errors[0].message.startswith("record 3: not valid JSON")
 
 
 @pytest.mark.parametrize("suffix, delimiter", [(".csv", ","), (".tsv", "\t")])
@@ -121,11 +121,11 @@ def test_csv_and_tsv_columns(tmp_path: Path, suffix: str, delimiter: str) -> Non
         fh.write(f"99{delimiter}x{delimiter}extra\n")
     report = count_dataset([str(data)], field_path="body", cache=False)
     assert report.tokens("o200k_base") == sum(tk(t) for t in TEXTS)
-    assert [e["error"] for e in report.errors] == ["row 61: 3 cells, the header has 2"]
+    assert [e.message for e in report.errors] == ["row 61: 3 cells, the header has 2"]
 
 
 def write_parquet(path: Path, rows: list[dict], row_group_size: int) -> Path:
-    pa = pytest.importorskip("pyarrow")
+    import pyarrow as pa  # the test extra installs it: missing, the test fails rather than skips
     import pyarrow.parquet as pq
 
     pq.write_table(pa.Table.from_pylist(rows), path, row_group_size=row_group_size)
@@ -158,7 +158,7 @@ def test_folder_keeps_dataset_files_and_skips_others(tmp_path: Path) -> None:
     (tmp_path / "notes.txt").write_text("not a dataset", encoding="utf-8")
     report = count_dataset([str(tmp_path)], field_path="text", cache=False)
     assert sum(report.records.values()) == 20 and not report.errors
-    assert [s["path"] for s in report.skipped] == [str(tmp_path / "notes.txt")]
+    assert [s.path for s in report.skipped] == [str(tmp_path / "notes.txt")]
     assert report.tokens("o200k_base") == sum(tk(t) for t in TEXTS[:20])
 
 

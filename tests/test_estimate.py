@@ -7,9 +7,9 @@ import subprocess
 import sys
 from decimal import Decimal as D
 
+from tokcost.cli import main
 from tokcost.pricing import jobs as chat
 from tokcost.pricing.catalog import load_catalog
-from tokcost.cli import main
 from tokcost.pricing.cost import cost
 from tokcost.pricing.money import Money
 from tokcost.tokenizers import available_names, band_names, get_tokenizer
@@ -22,7 +22,7 @@ def counts(text: str) -> dict[str, int]:
 
 
 def test_band_is_real(all_tokenizers):
-    [rec] = cost(models=["claude-3-haiku"], text=MIXED)
+    [rec] = cost(models=["claude-3-haiku"], text=MIXED).records
     by_name = counts(MIXED)
     in_band = [by_name[n] for n in band_names()]
     assert rec.count_kind == "estimate" and rec.band is not None
@@ -49,7 +49,7 @@ def test_band_in_json_and_table(capsys, monkeypatch):
 
 
 def test_given_tokens_are_exact():
-    [rec] = cost(models=["claude-3-haiku"], input_tokens=1_000_000)
+    [rec] = cost(models=["claude-3-haiku"], input_tokens=1_000_000).records
     assert rec.count_kind == "given" and rec.band is None and rec.total_cost == Money.of(D("0.25"), "USD")
 
 
@@ -62,7 +62,7 @@ def test_each_tokenizer_runs_once_per_input(monkeypatch):
         return original(self, open_blocks, names)
 
     monkeypatch.setattr(chat.Engine, "count_source", spy)
-    records = cost(models="all", text=MIXED)
+    records = cost(models="all", text=MIXED).records
     assert len(records) == len(load_catalog().models)
     needed = set(band_names()) | {m.tokenizer for m in load_catalog().models}
     assert len(calls) == 1 and set(calls[0]) == needed

@@ -12,8 +12,8 @@ import tomllib
 from importlib import resources
 
 import pytest
-
 from exactness_data import CONTEXTS, multilingual_text, multilingual_texts, vocabulary_texts
+
 from tokcost.tokenizers import get_tokenizer
 from tokcost.tokenizers.assets import asset_path
 from tokcost.tokenizers.fast import candidate

@@ -3,8 +3,8 @@ from __future__ import annotations
 
 import pytest
 
-from tokcost.counting.cuts import rechunk
 from tokcost.comparison.corpora import corpus_dir, load_manifest
+from tokcost.counting.cuts import rechunk
 from tokcost.tokenizers import get_tokenizer, tokenizer_names
 
 ADVERSARIAL = [

@@ -20,7 +20,8 @@ from pathlib import Path
 import pytest
 
 from tokcost.cli import main
-from tokcost.counting.cache import CountCache, file_digest
+from tokcost.counting.cache import CountCache
+from tokcost.digest import sha256_file
 from tokcost.tokenizers import get_tokenizer
 from tokcost.tokenizers.assets import get_spec
 
@@ -273,7 +274,7 @@ def test_a_damaged_cache_entry_is_ignored_and_rewritten(capsys, tmp_path, monkey
     code, out, _ = cli(capsys, "count", str(path), "-f", "json")
     good = json.loads(out)["totals"]
     cache = CountCache()
-    entry = cache._path(CountCache.key(file_digest(path), None))
+    entry = cache._path(CountCache.key(sha256_file(path), None))
     record = json.loads(entry.read_text())
     record["stats"].update(damage)
     entry.write_text(json.dumps(record))
@@ -625,10 +626,10 @@ HUGE = "9" * 5000
 def test_hostile_json_in_a_dataset_is_a_record_error(capsys, tmp_path, name, content, bad):
     path = tmp_path / name
     path.write_text(content)
-    code, out, err = cli(capsys, "count", str(path), "--field", "text", "-f", "json")
+    code, _, err = cli(capsys, "count", str(path), "--field", "text", "-f", "json")
     assert code == 1
     lines = err.strip().splitlines()
     assert len(lines) == len(bad) and all(str(path) in line for line in lines)
     assert all(("nested" in line or "digits" in line) for line in lines), err
-    for n, line in zip(bad, lines):
+    for n, line in zip(bad, lines, strict=True):
         assert f"{n}" in line

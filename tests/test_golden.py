@@ -18,9 +18,9 @@ from collections.abc import Callable
 from functools import cache
 
 import pytest
-
 from exactness_data import multilingual_texts
 from test_tokenizers import EXPECTED, STRINGS
+
 from tokcost.tokenizers import get_tokenizer, tokenizer_names, tokenizer_spec
 from tokcost.tokenizers.assets import asset_path
 

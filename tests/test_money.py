@@ -4,7 +4,7 @@ from decimal import Decimal as D
 import pytest
 
 from tokcost.errors import TokcostError
-from tokcost.pricing.money import Amount, FxRate, Money
+from tokcost.pricing.money import Amount, FxRate, Money, show_money
 
 FX = FxRate(D("7.27"), date(2024, 6, 28), "test")
 
@@ -111,3 +111,14 @@ def test_cost_json_and_csv_agree(capsys):
     row = next(csv.DictReader(io.StringIO(capsys.readouterr().out)))
     assert rec["total_cost"] == row["total_low"] == row["input_cost"]
     assert len(rec["total_cost"].partition(".")[2]) == 10 and "half-even" in rec["money"]
+
+
+@pytest.mark.parametrize(("money", "places", "currency", "shown"), [
+    (Money.of(D("3"), "CNY"), None, True, "3.00 CNY"),
+    (Money.of(D("0.000123456789"), "USD"), None, True, "0.00012346 USD"),  # at most 8 places
+    (Money.of(Amount(D("21"), D("30")), "CNY"), None, True, "21.00\u201330.00 CNY"),
+    (Money.of(D("1234.5"), "CNY"), 2, False, "1,234.50"),  # report tables
+    (Money.of(D("0.123456"), "CNY"), 4, False, "0.1235"),
+])
+def test_show_money(money, places, currency, shown):
+    assert show_money(money, places, currency) == shown

@@ -3,10 +3,10 @@ from decimal import Decimal as D
 
 import pytest
 
-from tokcost.pricing.catalog import default_fx, load_catalog
 from tokcost.errors import TokcostError, UsageError
-from tokcost.pricing.money import Amount, FxRate, Money
 from tokcost.pricing.arithmetic import estimate_cost, price_cost
+from tokcost.pricing.catalog import default_fx, load_catalog
+from tokcost.pricing.money import Amount, FxRate, Money
 
 M = 1_000_000
 

@@ -11,15 +11,16 @@ import os
 import time
 
 import pytest
+from test_streaming import BOUNDARY_CASES
 
-from tokcost.counting import ranges, session as session_mod, work
+from tokcost.counting import ranges, work
+from tokcost.counting import session as session_mod
 from tokcost.counting.api import count
 from tokcost.counting.cache import CountCache
 from tokcost.counting.measures import text_stats
 from tokcost.counting.work import Piece, count_piece
+from tokcost.errors import InputProblem
 from tokcost.tokenizers import get_tokenizer, tokenizer_names
-
-from test_streaming import BOUNDARY_CASES
 
 MIXED = "".join(BOUNDARY_CASES.values())
 
@@ -96,7 +97,7 @@ def test_many_small_files_are_batched_and_reported_each(small_ranges, tmp_path, 
     report = count([str(folder)], tokenizers=["o200k_base", "mistral-v3"], jobs=jobs, cache=False)
     got = {os.path.basename(r.path): r.tokens for r in report.files if r.tokenizer == "mistral-v3"}
     assert got == {n: get_tokenizer("mistral-v3").count(t) for n, t in texts.items()}
-    assert {os.path.basename(s["path"]) for s in report.skipped} == {"empty.txt", "bin.dat"}
+    assert {os.path.basename(s.path) for s in report.skipped} == {"empty.txt", "bin.dat"}
 
 
 def test_invalid_utf8_in_a_later_range_names_its_offset(small_ranges, tmp_path):
@@ -105,8 +106,8 @@ def test_invalid_utf8_in_a_later_range_names_its_offset(small_ranges, tmp_path):
     path = tmp_path / "bad.txt"
     path.write_bytes(data[:bad] + b"\xff" + data[bad:])
     report = count([str(path)], jobs=2, cache=False)
-    assert report.errors == [{"path": str(path), "error": f"not valid utf-8 near byte {bad} "
-                                                          "(use --encoding to say what it is)"}]
+    assert report.errors == [InputProblem(str(path), f"not valid utf-8 near byte {bad} "
+                                                     "(use --encoding to say what it is)")]
 
 
 def test_large_non_utf8_file_is_still_counted(small_ranges, tmp_path):
@@ -133,7 +134,7 @@ def test_unchanged_files_are_recognised_without_reading(small_ranges, tmp_path, 
     def refuse(*args, **kwargs):
         raise AssertionError("read although the stat index should have answered")
 
-    monkeypatch.setattr(session_mod, "file_digest", refuse)
+    monkeypatch.setattr(session_mod, "sha256_file", refuse)
     monkeypatch.setattr(session_mod, "count_task", refuse)
     again = count([str(small), str(big)], tokenizers=["o200k_base", "qwen"], jobs=2)
     assert again.as_dict() == first.as_dict()

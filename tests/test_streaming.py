@@ -5,7 +5,8 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from tokcost.counting import decoding as textio, engine as counting
+from tokcost.counting import decoding as textio
+from tokcost.counting import engine as counting
 from tokcost.counting.cuts import rechunk
 from tokcost.counting.engine import Engine
 from tokcost.tokenizers import get_tokenizer, tokenizer_names

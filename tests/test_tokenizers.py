@@ -5,8 +5,8 @@ import inspect
 
 import pytest
 
-from tokcost.tokenizers.assets import asset_path
 from tokcost.tokenizers import get_tokenizer, tokenizer_names, tokenizer_spec
+from tokcost.tokenizers.assets import asset_path
 
 A = "I am a bald ZOMI"
 B = "给我一个合理解释北京大学"

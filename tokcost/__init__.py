@@ -11,10 +11,10 @@ __version__ = "0.1.0"
 __all__ = ["__version__", "check", "compare", "cost", "count"]
 
 if TYPE_CHECKING:
-    from tokcost.pricing.check import check
     from tokcost.comparison.analysis import compare
-    from tokcost.pricing.cost import cost
     from tokcost.counting.api import count
+    from tokcost.pricing.check import check
+    from tokcost.pricing.cost import cost
 
 
 def __getattr__(name: str) -> Any:

@@ -5,8 +5,8 @@ import sys
 
 import typer
 
-from tokcost.errors import TokcostError
 from tokcost.cli.render import warn
+from tokcost.errors import TokcostError
 
 app = typer.Typer(
     name="tokcost",

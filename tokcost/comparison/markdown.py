@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal
 
 from tokcost.comparison.analysis import CIRCLE_TOKENS, Comparison, ModelCost, money_ratio
-from tokcost.pricing.money import Amount, Money, plain
+from tokcost.pricing.money import Amount, Money, plain, show_money
 
 START = "<!-- measured-table:start -->"
 END = "<!-- measured-table:end -->"
@@ -36,13 +36,9 @@ def pct(value: float) -> str:
     return f"{value:+.1f}%"
 
 
-def amount(value: Decimal) -> str:
-    places = 4 if abs(value) < 1 else 2
-    return f"{value.quantize(Decimal(1).scaleb(-places), rounding=ROUND_HALF_UP):,f}"
-
-
 def money(m: Money) -> str:
-    return amount(m.low) if m.is_exact else f"{amount(m.low)}–{amount(m.high)}"
+    """Report cells: 4 decimal places below 1, else 2, thousands grouped; the column names the currency."""
+    return show_money(m, 4 if abs(m.high) < 1 else 2, currency=False)
 
 
 def cost_cell(c: ModelCost) -> str:
@@ -80,8 +76,9 @@ def readings_section(comp: Comparison) -> list[Section]:
                         for k in READINGS_145)]
                      for r in rows], numeric=2,
                     note="mean |error| of the predicted token count over the Chinese corpora, |predicted - measured| "
-                    "/ measured (signs in JSON); Chinese words by jieba. The document writes words (单词); it is often read as "
-                    "characters; the inverted readings test whether the ratio was written upside down")]
+                    "/ measured (signs in JSON); Chinese words by jieba. The document writes words (单词); "
+                    "it is often read as characters; the inverted readings test whether the ratio was written "
+                    "upside down")]
 
 
 def rule_sections(comp: Comparison) -> list[Section]:
@@ -193,7 +190,8 @@ def card_section(comp: Comparison) -> list[Section]:
     rows = [[str(i), r.model, r.count_kind, mid(r.zh), mid(r.en),
              "free" if r.han_per_cny is None else f"{r.han_per_cny:,}"] for i, r in enumerate(card.rows, 1)]
     return [Section("card", f"Chinese cost card ({comp.currency} per {PER:,} Chinese characters / English words)",
-                    ["#", "model", "count", "per 10k Chinese chars", "per 10k English words", "Chinese chars per 1 CNY"],
+                    ["#", "model", "count", "per 10k Chinese chars", "per 10k English words",
+                     "Chinese chars per 1 CNY"],
                     rows, numeric=3, note=" ".join(card.findings))]
 
 

@@ -35,6 +35,6 @@ def split_samples(tokenizers: Sequence[str]) -> list[Sample]:
     out = []
     for language, text in SAMPLES:
         out.append(Sample(language, text, tuple(Split(t, tuple(b.pieces(b.encode(text))))
-                                               for t, b in zip(tokenizers, backends))))
+                                               for t, b in zip(tokenizers, backends, strict=True))))
     order = {s.tokenizer: (len(s.pieces), i) for i, s in enumerate(out[0].splits)}
     return [Sample(s.language, s.text, tuple(sorted(s.splits, key=lambda x: order[x.tokenizer]))) for s in out]

@@ -39,11 +39,8 @@ def humanize(text: str) -> str:
 
 def catalog_hash() -> str:
     """sha256 over the shipped price files and the fx rates (names and bytes): which catalog priced a report."""
-    import hashlib
-
+    from tokcost.digest import sha256
     from tokcost.pricing.catalog import FX_FILE, PRICES_DIR
 
-    digest = hashlib.sha256()
-    for path in [*sorted(PRICES_DIR.glob("*.toml")), FX_FILE]:
-        digest.update(path.name.encode() + b"\0" + path.read_bytes() + b"\0")
-    return digest.hexdigest()
+    files = [*sorted(PRICES_DIR.glob("*.toml")), FX_FILE]
+    return sha256(b"".join(path.name.encode() + b"\0" + path.read_bytes() + b"\0" for path in files))

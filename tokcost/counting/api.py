@@ -5,12 +5,12 @@ from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field, fields
 from pathlib import Path
 
-from tokcost.counting.session import CountSession, input_bytes
+from tokcost.counting.decoding import check_codec
 from tokcost.counting.engine import Counted
-from tokcost.errors import InputError
 from tokcost.counting.inputs import Input, expand
 from tokcost.counting.measures import per_token
-from tokcost.counting.decoding import check_codec
+from tokcost.counting.session import CountSession, input_bytes
+from tokcost.errors import InputError, InputProblem, NotText, TokcostError
 from tokcost.tokenizers import available_names, tokenizer_spec
 
 DEFAULT_TOKENIZER = "o200k_base"
@@ -50,19 +50,30 @@ class CountReport:
     tokenizers: tuple[str, ...]
     files: list[CountRecord] = field(default_factory=list)
     totals: list[CountRecord] = field(default_factory=list)
-    skipped: list[dict[str, str]] = field(default_factory=list)
-    errors: list[dict[str, str]] = field(default_factory=list)
+    skipped: list[InputProblem] = field(default_factory=list)
+    errors: list[InputProblem] = field(default_factory=list)
 
     def as_dict(self) -> dict:
         return {
             "files": [r.as_dict() for r in self.files],
             "totals": [r.as_dict() for r in self.totals],
-            "skipped": self.skipped,
-            "errors": self.errors,
+            "skipped": [p.to_json() for p in self.skipped],
+            "errors": [p.to_json() for p in self.errors],
         }
 
     def tokens(self, tokenizer: str) -> int:
-        return next(r.tokens for r in self.totals if r.tokenizer == tokenizer)
+        """Total tokens with one of the counted tokenizers."""
+        for r in self.totals:
+            if r.tokenizer == tokenizer:
+                return r.tokens
+        raise NotCounted(f"{tokenizer!r} was not counted; counted: {', '.join(self.tokenizers)}")
+
+
+class NotCounted(TokcostError, KeyError):
+    """A tokenizer asked of a CountReport that did not count with it."""
+
+    def __str__(self) -> str:
+        return str(self.args[0])
 
 
 def resolve_tokenizers(names: Iterable[str] | None) -> tuple[str, ...]:
@@ -92,43 +103,51 @@ def reason_of(exc: InputError, item: Input) -> str:
     return message
 
 
-def _reject(report: CountReport, item: Input, reason: str) -> None:
-    if item.walked:
-        report.skipped.append({"path": item.label, "reason": reason})
+def _reject(report: CountReport, item: Input, exc: InputError) -> None:
+    """A file found while walking a folder with no text in it is skipped; any other problem is an error."""
+    if item.walked and isinstance(exc, NotText):
+        report.skipped.append(InputProblem(item.label, exc.reason, "skipped"))
     else:
-        report.errors.append({"path": item.label, "error": reason})
+        report.errors.append(InputProblem(item.label, reason_of(exc, item)))
 
 
 def count(paths: Sequence[str] = (), *, text: str | None = None, tokenizers: Iterable[str] | None = None,
           encoding: str | None = None, jobs: int | None = None, cache: bool = True,
-          on_bytes: Callable[[int], None] | None = None) -> CountReport:
+          on_bytes: Callable[[int], None] | None = None,
+          on_total: Callable[[int | None], None] | None = None) -> CountReport:
     """Count tokens in files/folders/globs (`-` is stdin) and/or a string, per tokenizer.
 
     Bad inputs do not stop the others: they are listed in `errors` (anything that could not be
     read, named or found in a folder) or `skipped` (binary or empty files found while walking a
     folder). An empty named file or stdin counts 0 tokens. Counts of unchanged files come from the
-    count cache unless `cache` is False. `on_bytes(n)` hears of every n bytes read (progress).
+    count cache unless `cache` is False. For progress, `on_total(n)` hears of the bytes about to be
+    read (None when stdin makes it unknown), then `on_bytes(n)` of every n bytes read.
     """
     names = resolve_tokenizers(tokenizers)
     if encoding:
         check_codec(encoding)
     report = CountReport(names)
     items, bad_args = expand(list(paths))
-    report.errors.extend({"path": arg, "error": why} for arg, why in bad_args)
+    report.errors.extend(InputProblem(arg, why) for arg, why in bad_args)
     total = Counted({n: 0 for n in names})
+    size = input_bytes(items, text)
+    if on_total is not None:
+        on_total(size)
     with CountSession(names, jobs=jobs, encoding=encoding, cache=cache, on_bytes=on_bytes,
-                      size_hint=input_bytes(items, text)) as session:
+                      size_hint=size) as session:
         counted_inputs = [("<text>", session.count_text(text))] if text is not None else []
         for item, result in session.count_inputs(items):
             if isinstance(result, InputError):
-                report.errors.append({"path": item.label, "error": reason_of(result, item)})
+                report.errors.append(InputProblem(item.label, reason_of(result, item)))
                 continue
-            if isinstance(result, str):
-                _reject(report, item, result)
-            elif item.walked and not result.stats.chars:
-                report.skipped.append({"path": item.label, "reason": "empty"})
+            if isinstance(result, str):  # binary: skipped in a folder walk, an error when named
+                _reject(report, item, NotText(item.label, result))
+                continue
+            counted = result
+            if item.walked and not counted.stats.chars:
+                report.skipped.append(InputProblem(item.label, "empty", "skipped"))
             else:
-                counted_inputs.append((item.label, result))
+                counted_inputs.append((item.label, counted))
     for label, counted in counted_inputs:
         report.files.extend(_records(label, counted))
         total.add(counted)

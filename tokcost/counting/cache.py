@@ -5,29 +5,19 @@ does not have the expected shape is ignored (and replaced on the next write): ne
 """
 from __future__ import annotations
 
-import hashlib
+import contextlib
 import json
 import os
 from pathlib import Path
 
 from tokcost import __version__
-from tokcost.counting.engine import Counted
-from tokcost.paths import atomic_write_bytes, cache_dir
-from tokcost.counting.measures import TextStats
 from tokcost.counting.cuts import CUT_RULES_VERSION
-from tokcost.tokenizers import tokenizer_names, tokenizer_spec
-from tokcost.tokenizers import ordinary
+from tokcost.counting.engine import Counted
+from tokcost.counting.measures import TextStats
+from tokcost.digest import sha256, sha256_file
+from tokcost.paths import atomic_write_bytes, cache_dir
+from tokcost.tokenizers import ordinary, tokenizer_names, tokenizer_spec
 from tokcost.tokenizers.fast import counting_engine
-
-_HASH_BLOCK = 1 << 20
-
-
-def file_digest(path: Path) -> str:
-    digest = hashlib.sha256()
-    with path.open("rb") as stream:
-        while block := stream.read(_HASH_BLOCK):
-            digest.update(block)
-    return digest.hexdigest()
 
 
 def tokenizer_identity(name: str) -> str | None:
@@ -40,10 +30,10 @@ def tokenizer_identity(name: str) -> str | None:
         engine = counting_engine(name, spec.format, spec.normalize, spec.library)
         recipe = (f"{spec.source.sha256 if spec.source else ''}|{spec.pattern}|{spec.normalize}|{spec.lowercase}"
                   f"|{engine}|cuts {CUT_RULES_VERSION}|ordinary {ordinary.RULES_VERSION}")
-        return f"{name}:{hashlib.sha256(recipe.encode()).hexdigest()[:20]}"
+        return f"{name}:{sha256(recipe)[:20]}"
     path = Path(name)
     if not name.startswith("hf:") and path.is_file():
-        return f"file:{file_digest(path)}"
+        return f"file:{sha256_file(path)}"
     return None
 
 
@@ -69,7 +59,7 @@ class CountCache:
 
     @staticmethod
     def key(content_digest: str, encoding: str | None) -> str:
-        return hashlib.sha256(f"{content_digest}|{encoding or 'auto'}|{__version__}".encode()).hexdigest()
+        return sha256(f"{content_digest}|{encoding or 'auto'}|{__version__}")
 
     def _load(self, key: str) -> dict:
         try:
@@ -98,7 +88,5 @@ class CountCache:
         tokens.update({identities[n]: v for n, v in counted.tokens.items() if n in identities})
         record = {"tokcost": __version__, "stats": vars(counted.stats), "tokens": tokens,
                   "encoding": counted.encoding or data.get("encoding") or ""}
-        try:
+        with contextlib.suppress(OSError):  # a read-only or full cache only costs speed
             atomic_write_bytes(self._path(key), json.dumps(record, sort_keys=True).encode())
-        except OSError:
-            pass  # a read-only or full cache only costs speed

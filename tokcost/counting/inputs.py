@@ -61,7 +61,7 @@ def _entry_is_dir(entry: os.DirEntry) -> bool:
         return False
 
 
-def _entry_stat(entry: os.DirEntry) -> os.stat_result | None | bool:
+def _entry_stat(entry: os.DirEntry) -> os.stat_result | bool | None:
     """A regular file's stat; None for one we cannot stat (reading it reports why: vanished,
     permission denied); False for anything else (a pipe, a socket, a device)."""
     try:

@@ -9,7 +9,7 @@ workers instead of waiting for their current chunk.
 from __future__ import annotations
 
 import collections
-import os
+import contextlib
 import signal
 from collections.abc import Callable, Iterable, Iterator
 from typing import TYPE_CHECKING, Any
@@ -43,7 +43,7 @@ def _quiet_teardown() -> None:
     import multiprocessing.queues
     import threading
 
-    multiprocessing.queues.Queue._on_queue_feeder_error = staticmethod(lambda e, obj: None)  # type: ignore[method-assign]
+    multiprocessing.queues.Queue._on_queue_feeder_error = staticmethod(lambda e, obj: None)  # type: ignore[attr-defined]
     default_hook = threading.excepthook
 
     def hook(args: threading.ExceptHookArgs) -> None:
@@ -55,10 +55,8 @@ def _quiet_teardown() -> None:
 
 def _ignoring_os_errors(fn: Callable[[], None]) -> Callable[[], None]:
     def call() -> None:
-        try:
+        with contextlib.suppress(OSError):
             fn()
-        except OSError:
-            pass
 
     return call
 
@@ -74,7 +72,6 @@ class WorkerPool:
         import multiprocessing  # here, not at import: a run served from the caches starts no worker
         from concurrent.futures import ProcessPoolExecutor
 
-        os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")  # HF's own threads vs fork
         method = "fork" if "fork" in multiprocessing.get_all_start_methods() else "spawn"
         self._executor = ProcessPoolExecutor(jobs, mp_context=multiprocessing.get_context(method),
                                              initializer=_start_worker, initargs=(initializer, initargs))

@@ -8,6 +8,7 @@ text would show it.
 """
 from __future__ import annotations
 
+import itertools
 from typing import BinaryIO
 
 from tokcost.counting.cuts import next_cut
@@ -67,4 +68,4 @@ def cut_offsets(stream: BinaryIO, size: int, rule: str, start: int = 0, target: 
 def byte_ranges(stream: BinaryIO, size: int, rule: str, start: int = 0,
                 target: int = RANGE_BYTES) -> list[tuple[int, int]]:
     bounds = [start, *cut_offsets(stream, size, rule, start, target), size]
-    return list(zip(bounds, bounds[1:]))
+    return list(itertools.pairwise(bounds))

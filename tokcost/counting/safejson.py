@@ -50,4 +50,4 @@ def load_json(text: str) -> Any:
     except json.JSONDecodeError as exc:
         raise BadJSON(f"not valid JSON ({exc.msg})", exc.lineno) from None
     except (_TooLong, RecursionError) as exc:
-        raise guarded(exc) from None
+        raise (guarded(exc) or BadJSON(str(exc))) from None

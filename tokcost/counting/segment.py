@@ -8,13 +8,14 @@ sha256 in tokcost's cache, so a corpus is segmented once.
 """
 from __future__ import annotations
 
-import hashlib
+import contextlib
 import json
 from collections.abc import Callable
 from functools import cache
 
 import regex
 
+from tokcost.digest import sha256
 from tokcost.paths import atomic_write_bytes, cache_dir
 
 _HAN = regex.compile(r"\p{Unified_Ideograph}")
@@ -56,7 +57,7 @@ def _cache_file():
 
 def cached_chinese_words(text: str) -> int:
     """count_chinese_words(text), remembered by the text's sha256."""
-    key = f"v{SEGMENTER_VERSION}:{hashlib.sha256(text.encode('utf-8', 'surrogatepass')).hexdigest()}"
+    key = f"v{SEGMENTER_VERSION}:{sha256(text.encode('utf-8', 'surrogatepass'))}"
     path = _cache_file()
     try:
         known = json.loads(path.read_text("utf-8"))
@@ -64,8 +65,6 @@ def cached_chinese_words(text: str) -> int:
         known = {}
     if key not in known:
         known[key] = count_chinese_words(text)
-        try:
+        with contextlib.suppress(OSError):
             atomic_write_bytes(path, json.dumps(known, indent=0).encode())
-        except OSError:
-            pass
     return int(known[key])

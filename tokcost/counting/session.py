@@ -19,16 +19,17 @@ from pathlib import Path
 from types import SimpleNamespace
 from typing import Self
 
-from tokcost.counting.cache import CountCache, file_digest, tokenizer_identity
+from tokcost.counting import ranges
+from tokcost.counting.cache import CountCache, tokenizer_identity
 from tokcost.counting.decoding import SNIFF_BYTES, Sniffed, check_codec, read_blocks, sniff
 from tokcost.counting.engine import Counted, Engine, chunking_groups
 from tokcost.counting.inputs import Input
 from tokcost.counting.measures import TextStats
 from tokcost.counting.pool import WorkerDied
-from tokcost.counting import ranges
 from tokcost.counting.statindex import StatIndex
 from tokcost.counting.work import Piece, PieceResult, count_task
-from tokcost.errors import InputError
+from tokcost.digest import sha256_file
+from tokcost.errors import InputError, NotText
 from tokcost.tokenizers import fast, get_tokenizer, tokenizer_names, tokenizer_spec
 
 POOL_FROM_BYTES = 1 << 20  # less than this to count: this process counts it (workers cost more to start)
@@ -103,15 +104,17 @@ class CountSession:
     def count_text(self, text: str) -> Counted:
         return self.engine.count_text(text)
 
-    def count_input(self, item: Input) -> Counted | str:
-        """The counts of one file or stdin (an empty one counts 0), or why it was not counted ("binary ...").
+    def count_input(self, item: Input) -> Counted:
+        """The counts of one file or stdin (an empty one counts 0).
 
-        Raises InputError for a missing, unreadable or wrongly encoded input, or one too large for a
-        tokenizer that counts inputs whole.
+        Raises NotText for a binary input; InputError for a missing, unreadable or wrongly encoded
+        input, or one too large for a tokenizer that counts inputs whole.
         """
         [(_, result)] = list(self.count_inputs([item]))
         if isinstance(result, InputError):
             raise result
+        if isinstance(result, str):
+            raise NotText(item.label, result)
         return result
 
     def count_inputs(self, items: Iterable[Input]) -> Iterator[tuple[Input, Result]]:
@@ -210,7 +213,7 @@ class CountSession:
     def _lookup(self, job: _Job, path: Path) -> tuple[str, ...]:
         if self.cache is None:
             return self.names
-        job.digest = file_digest(path)
+        job.digest = sha256_file(path)
         job.key = CountCache.key(job.digest, self.encoding)
         job.found, missing = self.cache.get(job.key, self.identities)
         return tuple(n for n in self.names if n in missing or n not in self.identities)
@@ -310,7 +313,7 @@ class CountSession:
         if self.cache is None or item.path is None or not item.path.is_file():
             return None, None, names
         try:
-            key = CountCache.key(file_digest(item.path), self.encoding)
+            key = CountCache.key(sha256_file(item.path), self.encoding)
         except OSError:
             return None, None, names  # reading it will report the problem
         found, missing = self.cache.get(key, self.identities)
@@ -328,6 +331,7 @@ class CountSession:
             return sniffed.reason
         if item.path is None and whole:
             blocks = _limited(blocks, item.label, whole)
+        opener: Callable[[], Iterable[str]]
         if item.path is None and len(self.engine.groups) > 1:
             text = "".join(blocks)  # stdin cannot be read twice
             opener = lambda: [text]  # noqa: E731

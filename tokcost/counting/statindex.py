@@ -8,13 +8,14 @@ could still change within the clock's resolution without the size changing).
 """
 from __future__ import annotations
 
-import hashlib
+import contextlib
 import json
 import os
 import time
 from pathlib import Path
 from typing import Any
 
+from tokcost.digest import sha256
 from tokcost.paths import atomic_write_bytes
 
 _RECENT_NS = 3_000_000_000
@@ -32,7 +33,7 @@ class StatIndex:
         self._folders: dict[str, str] = {}  # as given -> absolute
 
     def _file(self, folder: str) -> Path:
-        return self.root / f"{hashlib.sha256(folder.encode('utf-8', 'surrogateescape')).hexdigest()[:32]}.json"
+        return self.root / f"{sha256(folder.encode('utf-8', 'surrogateescape'))[:32]}.json"
 
     def _table(self, folder: str) -> dict[str, Any]:
         if folder not in self._tables:
@@ -67,8 +68,6 @@ class StatIndex:
         for folder, entries in self._changed.items():
             self._tables.pop(folder, None)
             table = {**self._table(folder), **entries}
-            try:
+            with contextlib.suppress(OSError):  # a read-only or full cache only costs speed
                 atomic_write_bytes(self._file(folder), json.dumps({"folder": folder, "files": table}).encode())
-            except OSError:
-                pass  # a read-only or full cache only costs speed
         self._changed.clear()

@@ -7,14 +7,14 @@ count cache and sniffs their encoding) or byte ranges of large UTF-8 files cut b
 from __future__ import annotations
 
 import codecs
-import hashlib
-from pathlib import Path
 from dataclasses import dataclass, field
+from pathlib import Path
 
-from tokcost.counting.engine import Counted
-from tokcost.counting.measures import TextStats, text_stats, utf8_stats
 from tokcost.counting import decoding
 from tokcost.counting.decoding import SNIFF_BYTES, sniff
+from tokcost.counting.engine import Counted
+from tokcost.counting.measures import TextStats, text_stats, utf8_stats
+from tokcost.digest import sha256
 from tokcost.errors import InputError
 from tokcost.tokenizers import get_tokenizer
 
@@ -69,14 +69,16 @@ def count_piece(piece: Piece) -> PieceResult:
         names = _lookup(piece, data, result)
         if not names:
             return result
-    sniffed = None if piece.encoding else sniff(data[:SNIFF_BYTES], len(data) <= SNIFF_BYTES)
-    encoding = piece.encoding or sniffed.encoding
+    encoding = piece.encoding
     if encoding is None:
-        if sniffed.ambiguous:  # never guessed, never skipped quietly: an error naming --encoding
-            result.error = sniffed.reason
-        else:
-            result.reason = sniffed.reason
-        return result
+        sniffed = sniff(data[:SNIFF_BYTES], len(data) <= SNIFF_BYTES)
+        if sniffed.encoding is None:
+            if sniffed.ambiguous:  # never guessed, never skipped quietly: an error naming --encoding
+                result.error = sniffed.reason
+            else:
+                result.reason = sniffed.reason
+            return result
+        encoding = sniffed.encoding
     try:
         text = codecs.getincrementaldecoder(encoding)("strict").decode(data, final=True)
     except UnicodeDecodeError as exc:
@@ -125,7 +127,7 @@ def _lookup(piece: Piece, data: bytes, result: PieceResult) -> tuple[str, ...]:
     from tokcost.counting.cache import CountCache
 
     root, encoding, identities = piece.cache
-    result.digest = hashlib.sha256(data).hexdigest()
+    result.digest = sha256(data)
     found, missing = CountCache(Path(root)).get(CountCache.key(result.digest, encoding), identities)
     result.cached = found
     todo = tuple(n for n in piece.names if n in missing or n not in identities)

@@ -14,12 +14,12 @@ from typing import TYPE_CHECKING
 
 from tokcost.counting.api import CountRecord, CountReport, resolve_tokenizers
 from tokcost.counting.engine import Counted
-from tokcost.counting.inputs import Input, expand
+from tokcost.counting.inputs import expand
 from tokcost.datasets.counting import ShardResult
-from tokcost.datasets.fields import FieldPath, parse_field
-from tokcost.datasets.readers import SHARD_BYTES, FORMATS, Shard, dataset_format, plan
+from tokcost.datasets.fields import parse_field
+from tokcost.datasets.readers import FORMATS, SHARD_BYTES, Shard, dataset_format, plan
 from tokcost.datasets.runner import run
-from tokcost.errors import InputError
+from tokcost.errors import InputError, InputProblem
 
 if TYPE_CHECKING:
     from tokcost.pricing.jobs import Job
@@ -33,7 +33,7 @@ class FileTotal:
     fmt: str
     counted: Counted
     records: int = 0
-    errors: list[str] = field(default_factory=list)
+    errors: list[InputProblem] = field(default_factory=list)
     requests: list = field(default_factory=list)
     chats: int = 0
     cached: bool = False
@@ -103,7 +103,7 @@ def merge(results: Iterable[ShardResult], planned: Planned, names: tuple[str, ..
         total.records += r.records
         total.chats += r.chats
         word = "line" if fmt == "jsonl" else "row" if fmt in ("csv", "tsv", "parquet") else "record"
-        total.errors.extend(f"{label}: {word} {base + n}: {why}" for n, why in r.errors)
+        total.errors.extend(InputProblem(label, f"{word} {base + n}: {why}") for n, why in r.errors)
         total.requests.extend((base + n, custom, req) for n, custom, req in r.requests)
         offset = base + r.lines
     return [totals[i] for i in sorted(totals)]
@@ -112,13 +112,14 @@ def merge(results: Iterable[ShardResult], planned: Planned, names: tuple[str, ..
 # ---------------------------------------------------------------- count
 
 def _cache_key(label: str, field_text: str) -> str | None:
-    from tokcost.counting.cache import CountCache, file_digest
+    from tokcost.counting.cache import CountCache
+    from tokcost.digest import sha256_file
 
     path = Path(label)
     if label == "<stdin>" or not path.is_file():
         return None
     try:
-        return CountCache.key(file_digest(path), f"dataset|{field_text}")
+        return CountCache.key(sha256_file(path), f"dataset|{field_text}")
     except OSError:
         return None
 
@@ -150,8 +151,8 @@ def count_dataset(paths: Sequence[str], *, field_path: str, tokenizers: Iterable
     results = run(planned.shards, fpath, names, "count", jobs=jobs, scheduler=scheduler)
     totals = merge(results, planned, names)
     report = DatasetReport(names, field_path=fpath.text, where=scheduler or "local")
-    report.errors.extend({"path": label, "error": why} for label, why in planned.errors)
-    report.skipped.extend({"path": label, "reason": why} for label, why in planned.skipped)
+    report.errors.extend(InputProblem(label, why) for label, why in planned.errors)
+    report.skipped.extend(InputProblem(label, why, "skipped") for label, why in planned.skipped)
     for index, found in planned.cached.items():
         tokens = dict(found.tokens)
         records = tokens.pop(_RECORDS)
@@ -159,7 +160,7 @@ def count_dataset(paths: Sequence[str], *, field_path: str, tokenizers: Iterable
                                 records, cached=True))
     order = {label: i for i, (label, _) in enumerate(planned.files)}
     totals.sort(key=lambda t: order[t.label])
-    for index, total in enumerate(totals):
+    for total in totals:
         key = keys.get(order[total.label])
         if key and store is not None and not total.errors and not total.cached:
             store.put(key, {**identities, _RECORDS: _RECORDS},
@@ -175,7 +176,7 @@ def _fill(report: DatasetReport, totals: list[FileTotal], names: tuple[str, ...]
         report.files.extend(CountRecord(t.label, n, t.counted.tokens[n], s.chars, s.bytes, s.words, s.han)
                             for n in names)
         report.records[t.label] = t.records
-        report.errors.extend({"path": e.split(": ", 1)[0], "error": e.split(": ", 1)[1]} for e in t.errors)
+        report.errors.extend(t.errors)
         grand.add(t.counted)
     s = grand.stats
     report.totals = [CountRecord(None, n, grand.tokens[n], s.chars, s.bytes, s.words, s.han) for n in names]
@@ -197,8 +198,8 @@ def dataset_job(paths: Sequence[str], *, field_path: str, tokenizers: Sequence[s
     results = run(planned.shards, fpath, names, "requests", jobs=jobs, scheduler=scheduler, templates=tuple(templates))
     totals = merge(results, planned, names)
     job = Job([], names, inputs=len(totals))
-    job.errors.extend(f"{label}: {why}" for label, why in planned.errors)
-    job.skipped.extend(f"{label}: {why}" for label, why in planned.skipped)
+    job.errors.extend(InputProblem(label, why) for label, why in planned.errors)
+    job.skipped.extend(InputProblem(label, why, "skipped") for label, why in planned.skipped)
     for total in totals:
         job.errors.extend(total.errors)
         for number, custom, request in total.requests:

@@ -6,6 +6,7 @@ Descending into a string that holds JSON (a CSV cell, a Parquet string column) p
 """
 from __future__ import annotations
 
+import contextlib
 import re
 from dataclasses import dataclass
 from typing import Any
@@ -49,10 +50,8 @@ class FieldPath:
 
 def _step(value: Any, step: str | int | None, where: str) -> list[Any]:
     if isinstance(value, str) and value[:1] in ("{", "["):
-        try:
+        with contextlib.suppress(ValueError, RecursionError):  # not JSON after all (or hostile): the string itself
             value = safejson.decoder().decode(value)
-        except (ValueError, RecursionError):  # not JSON after all (or hostile): the string itself
-            pass
     if isinstance(step, str):
         if not isinstance(value, dict):
             raise FieldError(f"no field {where!r} (the value above it is a {_kind(value)})")

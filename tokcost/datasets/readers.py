@@ -85,7 +85,7 @@ def _parquet_file(path: str):
         raise UsageError("reading Parquet needs pyarrow: pip install 'tokcost[parquet]'") from None
     try:
         return pq.ParquetFile(path)
-    except Exception as exc:  # noqa: BLE001  (pyarrow raises several kinds for a bad file)
+    except Exception as exc:
         raise InputError(f"{path}: not a Parquet file ({str(exc).splitlines()[0]})") from None
 
 
@@ -240,7 +240,7 @@ def _csv(shard: Shard, column: str) -> Iterator[tuple[int, Any]]:
             if len(row) != len(header):
                 yield number, RecordError(f"{len(row)} cells, the header has {len(header)}")
                 continue
-            yield number, dict(zip(header, row))
+            yield number, dict(zip(header, row, strict=True))
 
 
 # ---------------------------------------------------------------- Parquet

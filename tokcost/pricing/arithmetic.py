@@ -11,8 +11,8 @@ from datetime import date
 from decimal import ROUND_CEILING, Decimal
 from typing import Any
 
-from tokcost.pricing.catalog import ModelRecord, PriceEntry, unit_label
 from tokcost.errors import TokcostError, UsageError
+from tokcost.pricing.catalog import ModelRecord, PriceEntry, unit_label
 from tokcost.pricing.money import Amount, FxRate, Money, Number
 from tokcost.pricing.selection import KINDS, FieldPrice, no_price, select, target_currency
 

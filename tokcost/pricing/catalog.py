@@ -18,7 +18,7 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
-from tokcost.errors import DataError, UnknownName, UsageError
+from tokcost.errors import DataError, UnknownName
 from tokcost.pricing.money import CURRENCIES, Amount, FxRate, parse_decimal
 
 DATA_DIR = Path(__file__).resolve().parent.parent / "data"

@@ -4,11 +4,11 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
-from typing import Any
 
-from tokcost.pricing.cost import CostRecord, bounded, cost, short, show, show_money
-from tokcost.errors import UsageError
-from tokcost.pricing.money import CURRENCIES, Money, parse_decimal, plain
+from tokcost.errors import InputProblem, UsageError
+from tokcost.pricing.cost import CostRecord, cost
+from tokcost.pricing.money import CURRENCIES, Money, parse_decimal, plain, show, show_money
+from tokcost.pricing.options import DateLike, DecimalLike, FxLike, InstantLike, bounded, parse_currency, short
 
 
 @dataclass
@@ -17,9 +17,9 @@ class CheckResult:
     failures: list[str]
     record: CostRecord | None
     budget: Money | None = None
-    errors: list[str] = field(default_factory=list)  # input/usage problems: nothing was checked
+    errors: list[InputProblem] = field(default_factory=list)  # input problems: nothing was checked
     summary: str = ""
-    skipped: list[str] = field(default_factory=list)  # binary/empty files found in a folder walk
+    skipped: list[InputProblem] = field(default_factory=list)  # binary/empty files found in a folder walk
     notes: list[str] = field(default_factory=list)  # said even when a failure is reported
 
 
@@ -46,14 +46,20 @@ def parse_budget(budget: Money | Decimal | int | str) -> tuple[Decimal, str | No
 
 
 def check(paths: Sequence[str] = (), *, model: str | None = None, budget: Money | Decimal | int | str,
-          currency: str | None = None, **options: Any) -> CheckResult:
+          currency: str | None = None, text: str | None = None, input_tokens: int | None = None,
+          output_tokens: int | None = None, output_ratio: DecimalLike | None = None, cache_hit: DecimalLike = 0,
+          requests: int = 1, fx: FxLike | None = None, as_of: DateLike | None = None, prices: str = "documents",
+          encoding: str | None = None, jobs: int | None = None, per_input: bool = False, cache: bool = True,
+          field: str | None = None, scheduler: str | None = None, at: InstantLike | None = None,
+          reasoning_ratio: DecimalLike | None = None) -> CheckResult:
     """Does the job fit the budget, and does every request fit the model's context window?
 
-    For an estimate the high end of the band is checked. Unreadable inputs go to `.errors`
-    (nothing is checked then)."""
+    The job is described as for `cost()` (same arguments, one model). For an estimate the high
+    end of the band is checked. Unreadable inputs go to `.errors` (nothing is checked then)."""
     amount, budget_cur = parse_budget(budget)
-    if currency and budget_cur and currency.upper() != budget_cur:
-        raise UsageError(f"the budget is in {budget_cur} but --currency is {currency.upper()}")
+    currency = parse_currency(currency)
+    if currency and budget_cur and currency != budget_cur:
+        raise UsageError(f"the budget is in {budget_cur} but --currency is {currency}")
     if model is None:
         from tokcost.pricing.jobs import declared_models
 
@@ -64,14 +70,18 @@ def check(paths: Sequence[str] = (), *, model: str | None = None, budget: Money 
         model = named[0]
     elif model.strip().lower() == "all" or "," in model:
         raise UsageError("check takes one model (-m MODEL)")
-    records = cost(paths, models=[model], currency=currency or budget_cur, **options)
-    if records.errors:  # fail closed: an input that could not be read is never "ok"
-        n = records.unread
+    result = cost(paths, models=[model], currency=currency or budget_cur, text=text, input_tokens=input_tokens,
+                  output_tokens=output_tokens, output_ratio=output_ratio, cache_hit=cache_hit, requests=requests,
+                  fx=fx, as_of=as_of, prices=prices, encoding=encoding, jobs=jobs, per_input=per_input,
+                  cache=cache, field=field, scheduler=scheduler, at=at, reasoning_ratio=reasoning_ratio)
+    if result.errors:  # fail closed: an input that could not be read is never "ok"
+        n = result.unread
         why = f"could not read {n} input{'s' if n != 1 else ''}; not checked" if n else "not checked"
-        return CheckResult(False, [], None, errors=records.errors, summary=why, skipped=records.skipped_inputs)
-    result = judge(records[0], Money.of(amount, budget_cur or records[0].currency))
-    result.skipped = records.skipped_inputs
-    return result
+        return CheckResult(False, [], None, errors=result.errors, summary=why, skipped=result.skipped_inputs)
+    record = result.records[0]
+    checked = judge(record, Money.of(amount, budget_cur or record.currency))
+    checked.skipped = result.skipped_inputs
+    return checked
 
 
 def judge(record: CostRecord, budget: Money) -> CheckResult:
@@ -90,7 +100,7 @@ def judge(record: CostRecord, budget: Money) -> CheckResult:
     if high > limit:
         failures.append(f"over budget: {show(high)} {cur} > {plain(limit)} {cur} budget by "
                         f"{show(high - limit)} {cur} ({what}, {record.model}){tail}{assume}")
-    window = record.context_window
+    window = record.context_window or 0  # 0: unknown, not checked
     largest = max(int(r.input.high + r.output.high) for r in record.per_request)
     for r in record.per_request if window else ():
         size = int(r.input.high + r.output.high)

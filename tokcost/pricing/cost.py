@@ -12,26 +12,37 @@ chosen per request.
 from __future__ import annotations
 
 import dataclasses
+import functools
 import math
 from collections import Counter
 from collections.abc import Sequence
-from dataclasses import dataclass
-from datetime import date
-from pathlib import Path
-from decimal import ROUND_HALF_UP, Decimal
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
-from tokcost.pricing.catalog import ModelRecord, default_fx, load_catalog
-from tokcost.pricing.jobs import Job, Request, build_job, declared_models
-from tokcost.errors import TokcostError, UsageError
-from tokcost.pricing.money import CURRENCIES, MONEY_PRECISION, Amount, FxRate, Money, parse_decimal, plain
+from tokcost.errors import InputProblem, TokcostError, UsageError
 from tokcost.pricing.arithmetic import CostBreakdown, estimate_cost
+from tokcost.pricing.catalog import ModelRecord
+from tokcost.pricing.jobs import Job, Request, build_job, declared_models
+from tokcost.pricing.money import MONEY_PRECISION, Amount, FxRate, Money, plain
+from tokcost.pricing.options import (
+    MAX_TOKENS,
+    DateLike,
+    DecimalLike,
+    FxLike,
+    InstantLike,
+    PriceOptions,
+    model_names,
+    own_catalog,
+    resolve_models,
+    whole_option,
+)
 from tokcost.pricing.windows import context_window
 
 if TYPE_CHECKING:
     from tokcost.pricing.training import TrainingCost
 
-PRICE_MODES = ("documents", "current")
 OPENAI_VENDORS = frozenset({"openai"})
 
 
@@ -115,139 +126,17 @@ class CostRecord:
         return data
 
 
-class CostList(list[CostRecord]):
-    """The priced models, plus one line per input or model that could not be priced."""
+@dataclass(frozen=True)
+class CostResult:
+    """What `cost()` returns: the priced models, and what could not be priced (the rest still was)."""
 
-    def __init__(self, records: Sequence[CostRecord] = (), errors: Sequence[str] = (),
-                 ranked_with: FxRate | None = None, skipped: Sequence[str] = (), unread: int = 0,
-                 skipped_inputs: Sequence[str] = ()) -> None:
-        super().__init__(records)
-        self.errors: list[str] = list(errors)
-        self.skipped: list[str] = list(skipped)  # with `all`: models that cannot price this job
-        self.ranked_with = ranked_with  # the rate used to compare currencies when ranking
-        self.unread = unread  # how many of `errors` are inputs that could not be read or parsed
-        self.skipped_inputs: list[str] = list(skipped_inputs)  # binary/empty files found in a folder walk
-        self.warnings: list[str] = []  # worth saying, not a failure (stale price data)
-
-
-# ---------------------------------------------------------------- options
-
-MAX_PLACES = 12  # decimal places accepted in an option (a millionth of a cent is already far below billing)
-MAX_TOKENS = 10**15  # per request, given on the command line
-MAX_REQUESTS = 10**9
-
-
-def _decimal(value: Decimal | int | str | None, what: str, most: Decimal | None = None) -> Decimal | None:
-    """An option's exact decimal, range-checked: at most `most`, at most MAX_PLACES decimal places."""
-    if value is None:
-        return None
-    if isinstance(value, (float, bool)):
-        raise UsageError(f"{what} must be an exact decimal (a string or Decimal), not {value!r}")
-    try:
-        number = value if isinstance(value, Decimal) else parse_decimal(str(value))
-    except ValueError:
-        raise UsageError(f"{what}: {short(str(value))} is not a decimal number") from None
-    return bounded(number, what, most, shown=short(str(value)))
-
-
-def short(text: str, width: int = 24) -> str:
-    """A user's number echoed back in a message, cut if it is absurdly long."""
-    return text if len(text) <= width else f"{text[:width]}… ({len(text):,} characters)"
-
-
-def bounded(number: Decimal, what: str, most: Decimal | None, shown: str) -> Decimal:
-    if not number.is_finite():
-        raise UsageError(f"{what} {shown} is not a finite number")
-    if most is not None and number.copy_abs() > most:  # copy_abs/compare: no context, no overflow
-        raise UsageError(f"{what} {shown} is out of range: at most {most:,f}")
-    if _places(number) > MAX_PLACES:
-        raise UsageError(f"{what} {shown} has more than {MAX_PLACES} decimal places")
-    return number
-
-
-def _places(number: Decimal) -> int:
-    """Decimal places that matter (1.500 has 1), read from the digits: normalize() would over/underflow."""
-    sign, digits, exponent = number.as_tuple()
-    significant = "".join(map(str, digits)).rstrip("0")
-    if not significant:
-        return 0
-    return max(0, -(int(exponent) + len(digits) - len(significant)))
-
-
-def _fx(fx: FxRate | Decimal | str | None) -> FxRate:
-    if isinstance(fx, FxRate):
-        return fx
-    rate = _decimal(fx, "USD->CNY rate", Decimal(10**6))
-    if rate is None:
-        return default_fx()
-    if rate <= 0:
-        raise UsageError("the USD->CNY rate must be positive")
-    return FxRate(rate, date.today(), "given on the command line")
-
-
-def _as_of(value: date | str | None) -> date | None:
-    if value is None or isinstance(value, date):
-        return value
-    try:
-        return date.fromisoformat(value)
-    except ValueError:
-        raise UsageError(f"--as-of {value!r} is not a date; write YYYY-MM-DD") from None
-
-
-def model_names(models: Sequence[str] | str | None) -> list[str]:
-    return [n.strip() for m in ([models] if isinstance(models, str) else models or []) for n in m.split(",")
-            if n.strip()]
-
-
-def resolve_models(models: Sequence[str] | str, prices: str = "documents",
-                   own: Any = None) -> list[ModelRecord]:
-    """Model ids or aliases (comma-separated allowed); `all` is every model. Unknown: did-you-mean.
-    With current prices, today's models (tokcost/data/current_models.toml) are known too; with your
-    own price file (`own`, a Catalog), its models come first and replace shipped ones of the same id."""
-    catalog = load_catalog()
-    today = _today_records() if prices == "current" else {}
-    names = model_names(models)
-    if not names:
-        raise UsageError("name a model with -m MODEL (or -m all), or give requests that name theirs "
-                         "(body.model); `tokcost models` lists them")
-    found: list[ModelRecord] = []
-    for name in names:
-        key = name.lower()
-        if key == "all":
-            found.extend([*(own.models if own else ()), *catalog.models, *today.values()])
-        elif own is not None and key in own:
-            found.append(own.get(name))
-        elif key in today and key not in catalog:
-            found.append(today[key])
-        else:
-            found.append(_get(catalog, name, prices))
-    return list({m.id: m for m in found}.values())
-
-
-def _own_catalog(prices: str) -> Any:
-    """Your own price file(s) (`--prices FILE.toml` or a folder of them), through the catalog's validator."""
-    if prices in PRICE_MODES:
-        return None
-    if not prices.endswith(".toml") and not Path(prices).is_dir():
-        raise UsageError(f"--prices must be one of {', '.join(PRICE_MODES)} or a .toml price file, not {prices!r}")
-    return load_catalog([Path(prices)], include_shipped=False)
-
-
-def _today_records() -> dict[str, ModelRecord]:
-    from tokcost.pricing.current import today_models
-
-    return {k: v.record for k, v in today_models().items()}
-
-
-def _get(catalog: Any, name: str, prices: str) -> ModelRecord:
-    from tokcost.errors import UnknownName
-
-    try:
-        return catalog.get(name)
-    except UnknownName as exc:
-        if prices != "current" and name.strip().lower() in _today_records():
-            raise UsageError(f"{name} is not in the 2024 documents; price it with --prices current") from None
-        raise exc
+    records: list[CostRecord]  # cheapest first when ranked (`all`)
+    errors: list[InputProblem] = field(default_factory=list)  # inputs that could not be read, unpriced models
+    skipped: list[InputProblem] = field(default_factory=list)  # with `all`: models that cannot price this job
+    ranked_with: FxRate | None = None  # the rate used to compare currencies when ranking
+    unread: int = 0  # how many of `errors` are inputs that could not be read or parsed
+    skipped_inputs: list[InputProblem] = field(default_factory=list)  # binary/empty files found in a folder walk
+    warnings: list[str] = field(default_factory=list)  # worth saying, not a failure (stale price data)
 
 
 # ---------------------------------------------------------------- counting
@@ -262,9 +151,7 @@ def _needed_tokenizers(models: Sequence[ModelRecord]) -> list[str]:
 
 
 def _given_job(input_tokens: int) -> Job:
-    if isinstance(input_tokens, bool) or not isinstance(input_tokens, int) or not 0 <= input_tokens <= MAX_TOKENS:
-        raise UsageError(f"--input-tokens must be a whole number from 0 to {MAX_TOKENS:,}, not "
-                         f"{short(repr(input_tokens))}")
+    whole_option(input_tokens, "--input-tokens", 0, MAX_TOKENS)
     return Job([Request("--input-tokens", {"": input_tokens})], ("",), inputs=1)
 
 
@@ -353,32 +240,35 @@ def _reasoning(model: ModelRecord, given: Decimal | None) -> tuple[Decimal | Non
     if not is_reasoning:
         return None, ""
     ratio = given if given is not None else default
+    if ratio is None:
+        raise UsageError(f"{model.id} bills hidden reasoning tokens as output and states no default ratio: "
+                         "give --reasoning-ratio")
     whence = "--reasoning-ratio" if given is not None else "tokcost's stated default for this model, an assumption"
     return ratio, (f"reasoning: {model.id} bills hidden reasoning tokens as output; assumed reasoning = "
                    f"{plain(ratio)} x visible output ({whence}); a request's max_tokens caps both together")
 
 
-def _fx_for(model: ModelRecord, opts: dict[str, Any]) -> FxRate:
+def _fx_for(model: ModelRecord, opts: PriceOptions) -> FxRate:
     """--usd-cny; else, on an --as-of date, the rate the price's own document fixes for that very
     date, or else the ECB rate of that date; with current prices the ECB rate of the --at day;
     with neither, the catalog's default rate (a document's own)."""
     from tokcost.pricing.fxhistory import document_rates, ecb_rate
 
-    if opts.get("fx_given"):
-        return opts["fx"]
-    if opts["as_of"] is not None:
+    if opts.fx_given:
+        return opts.fx
+    if opts.as_of is not None:
         try:
-            entry = model.price_on(opts["as_of"])
+            entry = model.price_on(opts.as_of)
         except UsageError:
             entry = None
         own = document_rates().get(entry.source) if entry is not None else None
-        if own is not None and own.date == opts["as_of"]:
+        if own is not None and own.date == opts.as_of:
             return own
-    if opts.get("at_day") is not None:
-        return ecb_rate(opts["at_day"])
-    if opts["as_of"] is not None:
-        return ecb_rate(opts["as_of"])
-    return opts["fx"]
+    if opts.at is not None:
+        return ecb_rate(opts.at.date())
+    if opts.as_of is not None:
+        return ecb_rate(opts.as_of)
+    return opts.fx
 
 
 def _short_notes(notes: list[str], limit: int = 12) -> list[str]:
@@ -397,18 +287,17 @@ def _tiered(model: ModelRecord) -> bool:
 def _price(model: ModelRecord, reqs: Sequence[RequestTokens], repeat: int, *, cache_hit: Decimal,
            as_of: date | None, currency: str | None, fx: FxRate) -> CostBreakdown:
     """Tierless prices are linear, so all requests are priced at once; tiers are chosen per request."""
-    args = {"cache_hit_ratio": cache_hit, "as_of": as_of, "fx": fx}
+    price = functools.partial(estimate_cost, model, cache_hit_ratio=cache_hit, as_of=as_of, fx=fx)
     if not _tiered(model):
         inp = sum((r.input for r in reqs), Amount.of(0))
         out = sum((r.output for r in reqs), Amount.of(0))
-        part = estimate_cost(model, inp, out, requests=repeat, currency=currency, **args)
+        part = price(inp, out, requests=repeat, currency=currency)
         return dataclasses.replace(part, requests=len(reqs) * repeat)
     groups = Counter((r.input, r.output) for r in reqs)
     largest = max(groups, key=lambda k: k[0].high)
-    target = currency or estimate_cost(model, largest[0], largest[1], **args).currency
-    parts = [estimate_cost(model, i, o, requests=n * repeat, currency=target, **args)
-             for (i, o), n in groups.items()]
-    return _combine(parts, next(p for p, k in zip(parts, groups) if k == largest))
+    target = currency or price(largest[0], largest[1]).currency
+    parts = [price(i, o, requests=n * repeat, currency=target) for (i, o), n in groups.items()]
+    return _combine(parts, next(p for p, k in zip(parts, groups, strict=True) if k == largest))
 
 
 def _combine(parts: list[CostBreakdown], main: CostBreakdown) -> CostBreakdown:
@@ -429,25 +318,25 @@ def _combine(parts: list[CostBreakdown], main: CostBreakdown) -> CostBreakdown:
         fx=next((p.fx for p in parts if p.fx is not None), None))
 
 
-def _record(model: ModelRecord, job: Job, given: bool, opts: dict[str, Any]) -> CostRecord:
-    reasoning, reasoning_note = _reasoning(model, opts.get("reasoning"))
-    reqs, central_in, central_out, band, part_notes = _model_requests(model, job, given, opts["output_tokens"],
-                                                                      opts["ratio"], reasoning)
+def _record(model: ModelRecord, job: Job, given: bool, opts: PriceOptions, own_file: str | None) -> CostRecord:
+    reasoning, reasoning_note = _reasoning(model, opts.reasoning_ratio)
+    reqs, central_in, central_out, band, part_notes = _model_requests(model, job, given, opts.output_tokens,
+                                                                      opts.output_ratio, reasoning)
     if reasoning_note:
         part_notes.insert(0, reasoning_note)
-    repeat = opts["requests"]
-    breakdown = _price(model, reqs, repeat, cache_hit=opts["cache_hit"], as_of=opts["as_of"],
-                       currency=opts["currency"], fx=_fx_for(model, opts))
+    repeat = opts.requests
+    breakdown = _price(model, reqs, repeat, cache_hit=opts.cache_hit, as_of=opts.as_of,
+                       currency=opts.currency, fx=_fx_for(model, opts))
     notes = list(breakdown.notes) + part_notes + _overridden(job, model)
     if breakdown.entry.status == "current" and breakdown.entry.note:
         notes.insert(0, f"price note: {breakdown.entry.note}")
-    if model.id in opts.get("own_ids", ()):
-        notes.insert(0, f"price: from your price file {opts['own_file']}")
+    if own_file is not None:
+        notes.insert(0, f"price: from your price file {own_file}")
     if band is not None:
         notes.append(f"estimate: no {model.display_name} tokenizer offline; band = min..max over "
                      f"{len(band.tokenizers)} tokenizers, central figure = {model.tokenizer}")
     out_band = None
-    if band is not None and opts["ratio"] is not None:
+    if band is not None and opts.output_ratio is not None:
         out_band = sum((r.output for r in reqs), Amount.of(0)) * repeat
     if band is not None:
         band = Band(band.low * repeat, band.high * repeat, band.tokenizers)
@@ -458,7 +347,7 @@ def _record(model: ModelRecord, job: Job, given: bool, opts: dict[str, Any]) -> 
         input_tokens=central_in * repeat, output_tokens=central_out * repeat, breakdown=breakdown,
         per_request=tuple(reqs), context_window=window.tokens, context_source=window.source, band=band,
         output_band=out_band, notes=tuple(dict.fromkeys(notes)),
-        output_assumption=output_assumption(job, opts["output_tokens"], opts["ratio"]), reasoning_ratio=reasoning)
+        output_assumption=output_assumption(job, opts.output_tokens, opts.output_ratio), reasoning_ratio=reasoning)
 
 
 def output_assumption(job: Job, output_tokens: int | None, ratio: Decimal | None) -> str:
@@ -479,12 +368,12 @@ def output_assumption(job: Job, output_tokens: int | None, ratio: Decimal | None
 
 
 def _with_training(record: CostRecord, model: ModelRecord, job: Job, epochs: int | None,
-                   opts: dict[str, Any]) -> CostRecord:
+                   opts: PriceOptions) -> CostRecord:
     if epochs is None:
         return record
     from tokcost.pricing.training import training_cost
 
-    training = training_cost(model, job, epochs, as_of=opts["as_of"], currency=opts["currency"], fx=opts["fx"])
+    training = training_cost(model, job, epochs, as_of=opts.as_of, currency=opts.currency, fx=opts.fx)
     return dataclasses.replace(record, training=training)
 
 
@@ -499,12 +388,12 @@ def _rank_key(record: CostRecord, fx: FxRate) -> Decimal:
 
 def cost(paths: Sequence[str] = (), *, models: Sequence[str] | str, text: str | None = None,
          input_tokens: int | None = None, output_tokens: int | None = None,
-         output_ratio: Decimal | str | None = None, cache_hit: Decimal | str | int = 0, requests: int = 1,
-         currency: str | None = None, fx: FxRate | Decimal | str | None = None, as_of: date | str | None = None,
+         output_ratio: DecimalLike | None = None, cache_hit: DecimalLike = 0, requests: int = 1,
+         currency: str | None = None, fx: FxLike | None = None, as_of: DateLike | None = None,
          prices: str = "documents", encoding: str | None = None, jobs: int | None = None,
          per_input: bool = False, cache: bool = True, field: str | None = None,
-         scheduler: str | None = None, epochs: int | None = None, at: Any = None,
-         reasoning_ratio: Decimal | str | None = None) -> CostList:
+         scheduler: str | None = None, epochs: int | None = None, at: InstantLike | None = None,
+         reasoning_ratio: DecimalLike | None = None) -> CostResult:
     """Price a job for each model; `models` containing "all" ranks every model, cheapest first.
 
     Inputs that cannot be read and models without a current price (prices="current") are listed
@@ -515,24 +404,17 @@ def cost(paths: Sequence[str] = (), *, models: Sequence[str] | str, text: str | 
     from_requests = not model_names(models) and input_tokens is None
     if from_requests:
         models = declared_models(paths)
-    own = _own_catalog(prices)
+    own = own_catalog(prices)
     chosen = resolve_models(models, prices, own)
-    ranked = any(m.strip().lower() == "all" for m in ([models] if isinstance(models, str) else models))
-    opts = _options(output_tokens, output_ratio, cache_hit, requests, currency, fx, as_of, prices)
-    opts["reasoning"] = _decimal(reasoning_ratio, "reasoning ratio")
-    if own is not None:
-        opts["own_ids"], opts["own_file"] = {m.id for m in own.models}, prices
-    if prices == "current":
-        from tokcost.pricing.current import parse_at
-
-        opts["at_day"] = parse_at(at).date()
-    if opts["reasoning"] is not None and opts["reasoning"] < 0:
-        raise UsageError("the reasoning ratio cannot be negative")
+    ranked = any(n.lower() == "all" for n in model_names(models))
+    opts = PriceOptions.parse(output_tokens=output_tokens, output_ratio=output_ratio, cache_hit=cache_hit,
+                              requests=requests, currency=currency, fx=fx, as_of=as_of, prices=prices, at=at,
+                              reasoning_ratio=reasoning_ratio)
+    own_ids = {m.id for m in own.models} if own is not None else set()
     if input_tokens is not None and (paths or text is not None):
         raise UsageError("give PATHs/--text or --input-tokens, not both")
-    errors: list[str] = []
     given = input_tokens is not None
-    if given:
+    if input_tokens is not None:
         job = _given_job(input_tokens)
     elif field is not None or scheduler is not None:
         from tokcost.datasets.api import dataset_job
@@ -547,27 +429,27 @@ def cost(paths: Sequence[str] = (), *, models: Sequence[str] | str, text: str | 
         job = build_job(paths, text=text, tokenizers=_needed_tokenizers(chosen), encoding=encoding, jobs=jobs,
                         per_input=per_input, cache=cache, templates=_templates(chosen))
     unread, skipped_inputs = len(job.errors), job.skipped
-    errors = job.errors + errors + _model_mismatch(job, chosen, from_requests)
+    errors = job.errors + _model_mismatch(job, chosen, from_requests)
     warnings: list[str] = []
-    if prices == "current":
-        chosen, missing, warnings = _current(chosen, at, job)
+    if opts.at is not None:
+        chosen, missing, warnings = _current(chosen, opts.at, job)
         errors += missing
     if not job.requests:
-        return CostList([], errors or ["no input to price"], unread=unread, skipped_inputs=skipped_inputs)
+        return CostResult([], errors or [InputProblem("<input>", "no input to price")], unread=unread,
+                          skipped_inputs=skipped_inputs)
     records: list[CostRecord] = []
-    skipped: list[str] = []
+    skipped: list[InputProblem] = []
     for m in chosen:
         try:
-            own = _for_model(job, m, from_requests)
-            records.append(_with_training(_record(m, own, given, opts), m, own, epochs, opts))
+            mine = _for_model(job, m, from_requests)
+            record = _record(m, mine, given, opts, prices if m.id in own_ids else None)
+            records.append(_with_training(record, m, mine, epochs, opts))
         except TokcostError as exc:  # no price for this date, no output price, ...
-            (skipped if ranked else errors).append(f"{m.id}: {exc}")
+            (skipped if ranked else errors).append(InputProblem(m.id, str(exc), "model"))
     if ranked:
-        records.sort(key=lambda r: _rank_key(r, opts["fx"]))
+        records.sort(key=lambda r: _rank_key(r, opts.fx))
     mixed = ranked and len({r.currency for r in records}) > 1
-    result = CostList(records, errors, opts["fx"] if mixed else None, skipped, unread, skipped_inputs)
-    result.warnings = warnings
-    return result
+    return CostResult(records, errors, skipped, opts.fx if mixed else None, unread, skipped_inputs, warnings)
 
 
 def _for_model(job: Job, model: ModelRecord, own_only: bool) -> Job:
@@ -579,14 +461,15 @@ def _for_model(job: Job, model: ModelRecord, own_only: bool) -> Job:
     return dataclasses.replace(job, requests=mine)
 
 
-def _model_mismatch(job: Job, chosen: Sequence[ModelRecord], from_requests: bool) -> list[str]:
+def _model_mismatch(job: Job, chosen: Sequence[ModelRecord], from_requests: bool) -> list[InputProblem]:
     if not from_requests:
         return []
     unnamed = [r.label for r in job.requests if r.model is None]
     if not unnamed:
         return []
-    return [f"{unnamed[0]}: names no model (body.model){f' (and {len(unnamed) - 1} more)' if len(unnamed) > 1 else ''}"
-            "; give -m MODEL to price every request with one model"]
+    more = f" (and {len(unnamed) - 1} more)" if len(unnamed) > 1 else ""
+    return [InputProblem(unnamed[0], f"names no model (body.model){more}; give -m MODEL to price every request "
+                         "with one model")]
 
 
 def _overridden(job: Job, model: ModelRecord) -> list[str]:
@@ -603,59 +486,21 @@ def _templates(models: Sequence[ModelRecord]) -> list[str]:
     return list(dict.fromkeys(t for m in models if (t := template_name(m)) is not None))
 
 
-def _options(output_tokens: int | None, output_ratio: Decimal | str | None, cache_hit: Decimal | str | int,
-             requests: int, currency: str | None, fx: FxRate | Decimal | str | None, as_of: date | str | None,
-             prices: str) -> dict[str, Any]:
-    ratio = _decimal(output_ratio, "output ratio", Decimal(10**6))
-    if output_tokens is not None and ratio is not None:
-        raise UsageError("give --output-tokens or --output-ratio, not both")
-    if output_tokens is not None and (isinstance(output_tokens, bool) or not 0 <= output_tokens <= MAX_TOKENS):
-        raise UsageError(f"--output-tokens must be a whole number from 0 to {MAX_TOKENS:,}, not "
-                         f"{short(repr(output_tokens))}")
-    if ratio is not None and ratio < 0:
-        raise UsageError("the output ratio cannot be negative")
-    hit = _decimal(cache_hit, "cache-hit ratio") or Decimal(0)
-    if not 0 <= hit <= 1:
-        raise UsageError(f"the cache-hit ratio must be between 0 and 1, not {hit}")
-    if isinstance(requests, bool) or not isinstance(requests, int) or not 1 <= requests <= MAX_REQUESTS:
-        raise UsageError(f"--requests must be a whole number from 1 to {MAX_REQUESTS:,}, not {short(repr(requests))}")
-    if currency is not None and currency.upper() not in CURRENCIES:
-        raise UsageError(f"unknown currency {currency!r}; use one of {', '.join(sorted(CURRENCIES))}")
-    if prices not in PRICE_MODES and not prices.endswith(".toml") and not Path(prices).is_dir():
-        raise UsageError(f"--prices must be one of {', '.join(PRICE_MODES)} or a .toml price file, not {prices!r}")
-    return {"output_tokens": output_tokens, "ratio": ratio, "cache_hit": hit, "requests": requests,
-            "currency": currency.upper() if currency else None, "fx": _fx(fx), "as_of": _as_of(as_of),
-            "fx_given": fx is not None}
-
-
-def _current(models: list[ModelRecord], at: Any, job: Job) -> tuple[list[ModelRecord], list[str], list[str]]:
+def _current(models: list[ModelRecord], at: datetime, job: Job,
+             ) -> tuple[list[ModelRecord], list[InputProblem], list[str]]:
     """Models with their current price at `at` (batch prices when every request is a Batch API line),
     the models that have none, and a staleness warning."""
-    from tokcost.pricing.current import current_record, parse_at, staleness
+    from tokcost.pricing.current import current_record, staleness
 
-    instant = parse_at(at)
     batch = bool(job.requests) and all(r.batch for r in job.requests)
     found, errors = [], []
     for m in models:
         try:
-            found.append(current_record(m, instant, batch))
+            found.append(current_record(m, at, batch))
         except UsageError as exc:
-            errors.append(str(exc))
-    stale = staleness(instant)
+            errors.append(InputProblem.of(m.id, exc, "model"))
+    stale = staleness(at)
     return found, errors, [stale] if stale else []
-
-
-def show(value: Decimal) -> str:
-    """Money for people: full precision up to 8 decimal places, at least 2."""
-    if value.as_tuple().exponent < -8:  # type: ignore[operator]
-        value = value.quantize(Decimal("1e-8"), rounding=ROUND_HALF_UP)
-    return plain(value, min_places=2)
-
-
-def show_money(money: Money) -> str:
-    if money.is_exact:
-        return f"{show(money.low)} {money.currency}"
-    return f"{show(money.low)}\u2013{show(money.high)} {money.currency}"
 
 
 def _count_json(value: Decimal) -> int | str:

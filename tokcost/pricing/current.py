@@ -186,10 +186,11 @@ def _genai(record: ModelRecord, ref: str, at: datetime, batch: bool) -> tuple[li
     if getattr(prices, "cache_write_mtok", None) is not None:
         notes.append(f"cache write {prices.cache_write_mtok} USD/1M tokens (not applied: no cache writes given)")
     values = {kind: getattr(prices, attr, None) for kind, attr in _KINDS.items()}
-    starts = sorted({t.start for v in values.values() if _tiered(v) for t in v.tiers})
+    starts = sorted({t.start for v in values.values() if v is not None and _tiered(v) for t in v.tiers})
     bounds = list(zip([None, *starts], [*starts, None], strict=True))
     label = dict(source=src.label, table=f"{provider.id}/{model.id}", vendor_name=provider.name,
-                 doc_model=model.id, note="; ".join(notes), effective=f"data as of {src.data_date.isoformat()}; {instant_label(at)}",
+                 doc_model=model.id, note="; ".join(notes),
+                 effective=f"data as of {src.data_date.isoformat()}; {instant_label(at)}",
                  valid_from=src.data_date, file=src.label)
     entries = [_entry(record.id, {k: _at(v, low) for k, v in values.items()}, low, high, i, label)
                for i, (low, high) in enumerate(bounds)]
@@ -279,7 +280,8 @@ def _litellm(record: ModelRecord, key: str, batch: bool) -> tuple[list[PriceEntr
     note = "batch price (input/output_cost_per_token_batches)" if suffix else (
         "LiteLLM states no batch price: standard price" if batch else "")
     if row.get("cache_creation_input_token_cost") is not None:
-        note += f"{'; ' if note else ''}cache write {_per_m(row['cache_creation_input_token_cost'])} USD/1M tokens (not applied)"
+        write = _per_m(row["cache_creation_input_token_cost"])
+        note += f"{'; ' if note else ''}cache write {write} USD/1M tokens (not applied)"
     tiers = row.get("tiered_pricing")
     if isinstance(tiers, list) and tiers:
         entries = []

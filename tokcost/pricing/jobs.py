@@ -22,14 +22,14 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from tokcost.counting.session import CountSession, input_bytes
-from tokcost.counting.engine import Counted, Engine
-from tokcost.counting.pool import WorkerDied
-from tokcost.errors import InputError
-from tokcost.counting.inputs import Input, expand
-from tokcost.counting.decoding import read_blocks
 from tokcost.counting.api import reason_of
+from tokcost.counting.decoding import read_blocks
+from tokcost.counting.engine import Counted, Engine
+from tokcost.counting.inputs import Input, expand
+from tokcost.counting.pool import WorkerDied
 from tokcost.counting.safejson import BadJSON, load_json
+from tokcost.counting.session import CountSession, input_bytes
+from tokcost.errors import InputError, InputProblem, NotText
 from tokcost.pricing.images import ImagePart, image_part
 from tokcost.pricing.tools import ToolShape, tool_shape
 
@@ -75,8 +75,8 @@ class Job:
     requests: list[Request]
     tokenizers: tuple[str, ...]
     inputs: int = 0
-    errors: list[str] = field(default_factory=list)  # "label: problem", one line each
-    skipped: list[str] = field(default_factory=list)
+    errors: list[InputProblem] = field(default_factory=list)
+    skipped: list[InputProblem] = field(default_factory=list)
 
     @property
     def has_chat(self) -> bool:
@@ -228,11 +228,11 @@ def parse_json(text: str, label: str, base: Any = None) -> list[ChatRequest] | N
         raise InputError(f"{label}: {exc}") from None
 
 
-def parse_jsonl(text: str, label: str, base: Any = None) -> tuple[list[ChatRequest], list[str]] | None:
+def parse_jsonl(text: str, label: str, base: Any = None) -> tuple[list[ChatRequest], list[InputProblem]] | None:
     """A batch file's requests (one per non-blank line) and one error per bad line; None if no
     line is a chat request (the file is then plain text)."""
     requests: list[ChatRequest] = []
-    errors: list[str] = []
+    errors: list[InputProblem] = []
     for n, line in enumerate(split_lines(text), 1):
         if not line.strip():
             continue
@@ -240,11 +240,11 @@ def parse_jsonl(text: str, label: str, base: Any = None) -> tuple[list[ChatReque
         try:
             obj = load_json(line)
         except BadJSON as exc:
-            errors.append(f"{where}: {exc.reason}")
+            errors.append(InputProblem(where, exc.reason))
             continue
         messages = _messages_of(obj)
         if messages is None:
-            errors.append(f"{where}: not a chat request (expected {{\"messages\": [...]}} or body.messages)")
+            errors.append(InputProblem(where, 'not a chat request (expected {"messages": [...]} or body.messages)'))
             continue
         custom = obj.get("custom_id") if isinstance(obj, dict) else None
         try:
@@ -252,7 +252,7 @@ def parse_jsonl(text: str, label: str, base: Any = None) -> tuple[list[ChatReque
             chat.batch = custom is not None and isinstance(obj.get("body"), dict)
             requests.append(chat)
         except ValueError as exc:
-            errors.append(f"{where}: {exc}")
+            errors.append(InputProblem(where, str(exc)))
     return (requests, errors) if requests else None
 
 
@@ -320,8 +320,12 @@ class _Builder:
         self.job = Job([], session.names)
         self.plain: list[tuple[str, Counted]] = []
 
-    def fail(self, item: Input, reason: str) -> None:
-        (self.job.skipped if item.walked else self.job.errors).append(f"{item.label}: {reason}")
+    def fail(self, item: Input, exc: InputError) -> None:
+        """A file found while walking a folder with no text in it is skipped; any other problem is an error."""
+        if item.walked and isinstance(exc, NotText):
+            self.job.skipped.append(InputProblem(item.label, exc.reason, "skipped"))
+        else:
+            self.job.errors.append(InputProblem(item.label, reason_of(exc, item)))
 
     def add_text(self, label: str, counted: Counted) -> None:
         self.plain.append((label, counted))
@@ -331,13 +335,11 @@ class _Builder:
         suffix = item.path.suffix.lower() if item.path is not None else ""
         if suffix in CHAT_SUFFIXES and self._add_chat(item, suffix):
             return
-        result = self.session.count_input(item)
-        if isinstance(result, str):
-            self.fail(item, result)
-        elif item.walked and not result.stats.chars:
-            self.fail(item, "empty")  # a folder walk lists empty files as skipped, as `count` does
+        counted = self.session.count_input(item)
+        if item.walked and not counted.stats.chars:
+            self.job.skipped.append(InputProblem(item.label, "empty", "skipped"))  # as `count` does
         else:
-            self.add_text(item.label, result)
+            self.add_text(item.label, counted)
 
     def _add_chat(self, item: Input, suffix: str) -> bool:
         """Counts a chat file; False when it is not chat-shaped (count it as text)."""
@@ -356,7 +358,7 @@ class _Builder:
             except InputError as exc:
                 if item.walked:  # a folder's broken .json (say, with comments) is just text
                     return False
-                self.job.errors.append(str(exc))
+                self.job.errors.append(InputProblem.of(item.label, exc))
                 return True
             if not chats:
                 return False
@@ -391,7 +393,7 @@ def build_job(paths: Sequence[str], *, text: str | None, tokenizers: Sequence[st
     with CountSession(tokenizers, jobs=jobs, encoding=encoding, cache=cache,
                       size_hint=input_bytes(items, text)) as session:
         builder = _Builder(session, encoding, per_input, templates)
-        builder.job.errors.extend(f"{arg}: {why}" for arg, why in bad_args)
+        builder.job.errors.extend(InputProblem(arg, why) for arg, why in bad_args)
         if text is not None:
             builder.add_text("<text>", session.count_text(text))
         for item in items:
@@ -402,5 +404,5 @@ def build_job(paths: Sequence[str], *, text: str | None, tokenizers: Sequence[st
                     raise WorkerDied(f"{item.label}: {exc}") from None
                 raise
             except InputError as exc:
-                builder.job.errors.append(f"{item.label}: {reason_of(exc, item)}")
+                builder.fail(item, exc)
         return builder.finish()

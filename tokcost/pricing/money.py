@@ -1,4 +1,4 @@
-"""Exact money arithmetic: Decimal amounts that may be a low–high range.
+"""Exact money arithmetic on Decimal amounts that may be a low–high range, and the one money formatter.
 
 A range appears where the source gives one (iFlytek's "21-30") or where a token
 count is an estimate band. Nothing here rounds; `format` and `to_json` are the
@@ -21,7 +21,7 @@ MONEY_PRECISION = f"decimal strings rounded half-even to {MONEY_PLACES} places"
 
 
 def _dec(value: object) -> Decimal:
-    if isinstance(value, bool) or isinstance(value, float):
+    if isinstance(value, (bool, float)):
         raise TypeError(f"money needs Decimal or int, not {type(value).__name__}")
     if isinstance(value, Decimal):
         return value
@@ -57,6 +57,23 @@ def money_text(value: Decimal) -> str:
     """Money for JSON and CSV: half-even to MONEY_PLACES places, trailing zeros dropped (at least 2 kept)."""
     rounded = value.quantize(Decimal(1).scaleb(-MONEY_PLACES), rounding=ROUND_HALF_EVEN)
     return plain(rounded, min_places=2)
+
+
+def show(value: Decimal, places: int | None = None) -> str:
+    """A money figure for people: exact up to 8 decimal places (rounded beyond), at least 2; with
+    `places`, rounded to that many and thousands grouped (report tables)."""
+    if places is not None:
+        return f"{value.quantize(Decimal(1).scaleb(-places), rounding=ROUND_HALF_UP):,f}"
+    if value.as_tuple().exponent < -8:  # type: ignore[operator]
+        value = value.quantize(Decimal("1e-8"), rounding=ROUND_HALF_UP)
+    return plain(value, min_places=2)
+
+
+def show_money(money: Money, places: int | None = None, currency: bool = True) -> str:
+    """Money for people, the one formatter of costs: "0.50 USD", a range "21.00–30.00 CNY"."""
+    low, high = show(money.low, places), show(money.high, places)
+    text = low if money.is_exact else f"{low}{EN_DASH}{high}"
+    return f"{text} {money.currency}" if currency else text
 
 
 @dataclass(frozen=True)

@@ -19,7 +19,7 @@ import calendar
 import re
 from dataclasses import dataclass
 from datetime import date
-from decimal import ROUND_CEILING, ROUND_FLOOR, Decimal
+from decimal import ROUND_CEILING, Decimal
 
 from tokcost.errors import UsageError
 from tokcost.pricing.catalog import ModelRecord, PriceEntry, fx_rates, unit_label
@@ -96,7 +96,7 @@ def validity(record: ModelRecord, e: PriceEntry) -> Validity:
     if e.status == "before":
         return Validity(None, e.valid_until, False)
     day = _resolved_day(record, e.effective)
-    month_note = ()
+    month_note: tuple[str, ...] = ()
     if _day_of(e.effective) is None:
         month_note = ((f"month-only date {e.effective}: read as {day.isoformat()}, the first day the documents "
                        f"give for {record.id} that month",) if day else
@@ -211,7 +211,8 @@ def _field_price(record: ModelRecord, e: PriceEntry, v: Validity, kind: str, day
         target, how = e.currency, f"the vendor's own {e.currency} figure (not converted), {row}"
     elif prov == 3:
         if fx is None:
-            raise UsageError(f"{e.doc_model} is priced in {e.currency}; pricing in {target} needs an exchange rate (fx)")
+            raise UsageError(f"{e.doc_model} is priced in {e.currency}; pricing in {target} needs an exchange rate "
+                             "(fx)")
         price = _convert(price, e.currency, target, fx)
         how = f"the vendor's own {e.currency} figure converted at {fx.short()}, {row}"
         used_fx = fx

@@ -109,8 +109,10 @@ def tool_shape(tools: list[Any]) -> ToolShape:
             gaps.append(f"function {fn.get('name')!r} has no description")
             desc = ""
         lines.append(f"{fn.get('name', '')}:{_strip_dot(desc)}")
-        params = fn.get("parameters") if isinstance(fn.get("parameters"), dict) else {}
-        props = params.get("properties") if isinstance(params.get("properties"), dict) else {}
+        params = fn.get("parameters")
+        params = params if isinstance(params, dict) else {}
+        props = params.get("properties")
+        props = props if isinstance(props, dict) else {}
         if props:
             shape["props_blocks"] += 1
         for key, prop in props.items():

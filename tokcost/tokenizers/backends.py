@@ -10,6 +10,7 @@ from __future__ import annotations
 import base64
 import functools
 import json
+import logging
 import os
 import re
 import unicodedata
@@ -19,7 +20,6 @@ from typing import Protocol
 
 from tokcost.tokenizers import ordinary
 from tokcost.tokenizers.fast import preferred
-
 
 _STRAY = re.compile("[\udc80-\udcff]+")
 _SP_BYTES = re.compile(r"(?:<0x[0-9A-Fa-f]{2}>)+")
@@ -37,7 +37,7 @@ def _byte_level_decoder() -> dict[str, int]:
     keep = [*range(33, 127), *range(161, 173), *range(174, 256)]
     chars = keep + [256 + n for n in range(256 - len(keep))]
     raw = keep + [b for b in range(256) if b not in keep]
-    return {chr(c): b for c, b in zip(chars, raw)}
+    return {chr(c): b for c, b in zip(chars, raw, strict=True)}
 
 
 def _byte_level_piece(token: str | None) -> str | None:
@@ -259,6 +259,17 @@ def hub_reachable(timeout: float = HUB_PROBE_SECONDS) -> bool:
     return True
 
 
+class _NoTorchNotice(logging.Filter):
+    def filter(self, record: logging.LogRecord) -> bool:
+        return "PyTorch was not found" not in record.getMessage()
+
+
+@functools.cache
+def _quiet_transformers() -> None:
+    """No "PyTorch was not found" notice on import: tokcost only uses its tokenizers."""
+    logging.getLogger("transformers").addFilter(_NoTorchNotice())
+
+
 class TransformersBackend(_Base):
     """Any Hugging Face tokenizer by hub id (online, or from the local HF cache); no remote code."""
 
@@ -269,7 +280,7 @@ class TransformersBackend(_Base):
 
             if not isinstance(try_to_load_from_cache(model_id, "tokenizer_config.json"), str):
                 raise HubOffline(f"the Hugging Face hub is unreachable (offline) and {model_id} is not in the HF cache")
-        os.environ.setdefault("TRANSFORMERS_VERBOSITY", "error")  # no "PyTorch was not found" chatter
+        _quiet_transformers()
         from transformers import AutoTokenizer
 
         self.name, self.chunking = name, "whole"

@@ -6,7 +6,6 @@ built on first use, and only for inputs large enough to repay loading them (see 
 """
 from __future__ import annotations
 
-import hashlib
 import importlib.util
 import os
 import tomllib
@@ -14,6 +13,8 @@ from collections.abc import Callable
 from functools import cache
 from importlib import metadata, resources
 from pathlib import Path
+
+from tokcost.digest import sha256, sha256_file
 
 Counter = Callable[[str], int]
 
@@ -66,7 +67,7 @@ def _quicktok_pinned(name: str) -> bool:
     if not isinstance(pin, dict) or spec is None or not spec.origin:
         return False
     data = Path(spec.origin).parent / pin["file"]
-    return data.is_file() and hashlib.sha256(data.read_bytes()).hexdigest() == pin["sha256"]
+    return data.is_file() and sha256_file(data) == pin["sha256"]
 
 
 def _quicktok(name: str) -> Callable[[], Counter] | None:
@@ -81,7 +82,6 @@ def _quicktok(name: str) -> Callable[[], Counter] | None:
 def _kitoken(name: str, path: Path, reference: Counter) -> Callable[[], Counter] | None:
     if importlib.util.find_spec("kitoken") is None:
         return None
-    from kitoken import Kitoken
 
     def build() -> Counter:
         engine = kitoken_engine(path)  # without added tokens: their strings are ordinary text
@@ -98,14 +98,14 @@ def kitoken_engine(path: Path):
 
     from tokcost.paths import atomic_write_bytes, cache_dir
 
-    source = hashlib.sha256(path.read_bytes()).hexdigest()
+    source = sha256_file(path)
     from tokcost.tokenizers import ordinary
 
     rules = f"ordinary{ordinary.RULES_VERSION}"  # built without the added tokens (ordinary.py)
     prepared = cache_dir() / "engines" / f"kitoken-{engine_version('kitoken')}-{rules}-{source[:32]}.kit"
     pin = prepared.with_suffix(".sha256")
     try:
-        if hashlib.sha256(prepared.read_bytes()).hexdigest() == pin.read_text().strip():
+        if sha256_file(prepared) == pin.read_text().strip():
             return Kitoken.from_file(str(prepared))
     except (OSError, ValueError, RuntimeError):
         pass  # missing, damaged or unreadable: build it again
@@ -113,7 +113,7 @@ def kitoken_engine(path: Path):
     try:
         data = engine.to_bytes()
         atomic_write_bytes(prepared, data)
-        atomic_write_bytes(pin, hashlib.sha256(data).hexdigest().encode())
+        atomic_write_bytes(pin, sha256(data).encode())
     except OSError:
         pass  # a read-only cache only costs speed
     return engine

@@ -11,8 +11,8 @@ from functools import cache
 from importlib import resources
 from pathlib import Path
 
-from tokcost.tokenizers.assets import AssetSpec, asset_path, get_spec, is_cached
 from tokcost.errors import DataError, TokcostError, UnknownName, UsageError
+from tokcost.tokenizers.assets import AssetSpec, asset_path, get_spec, is_cached
 from tokcost.tokenizers.backends import (
     Backend,
     HFTokenizersBackend,
