@@ -58,9 +58,11 @@ def test_measures(small, texts: tuple[str, str]) -> None:
             assert c.words == words
     en, zh = (small.corpus(p) for p in texts)
     assert en.ratios("cl100k_base") == {"chars_per_token": 5.125, "bytes_per_token": 5.125,
-                                        "words_per_token": 0.875, "han_per_token": None}
-    assert zh.ratios("o200k_base") == {"chars_per_token": 1.4, "bytes_per_token": 3.9714,
-                                       "words_per_token": None, "han_per_token": 1.1714}
+                                        "words_per_token": 0.875, "han_per_token": None, "zh_words_per_token": None}
+    # 440 Chinese words: jieba (precise mode) run on ZH by hand, 22 segments with a Han character per line
+    assert zh.zh_words == 440
+    assert zh.ratios("o200k_base") == {"chars_per_token": 1.4, "bytes_per_token": 3.9714, "words_per_token": None,
+                                       "han_per_token": 1.1714, "zh_words_per_token": 0.6286}
 
 
 def _corpus(name: str, language: str, chars: int, words: int, han: int, tokens: dict[str, int]) -> Corpus:

@@ -331,5 +331,5 @@ def test_record_numbers_count_blank_lines_in_every_shard(tmp_path: Path, monkeyp
     data.write_text("\n".join(lines) + "\n", encoding="utf-8")
     report = count_dataset([str(data)], field_path="text", cache=False, jobs=2)
     nulls = [n for n, line in enumerate(lines, 1) if line == "null"]
-    assert [e["error"].split(":")[0] for e in report.errors] == [f"line {n}" for n in nulls] + [f"line {len(lines)}"]
+    assert [e.message.split(":")[0] for e in report.errors] == [f"line {n}" for n in nulls] + [f"line {len(lines)}"]
     assert report.records == {str(data): 30}  # the broken line replaced a blank one

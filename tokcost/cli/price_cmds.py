@@ -175,11 +175,12 @@ def _print_cost(result: Any, args: CostArgs, fmt: Format, explain: bool = False)
     if explain:
         _print_explained(result, args, title)
         return
-    from tokcost.cli.render import money_cell
+    from tokcost.pricing.money import show_money
 
     cols = ["model", "count", "input tokens", "band", "output tokens", "total"]
     rows = [[r.model, r.count_kind, r.input_tokens, _band_cell(r), r.output_tokens,
-             ("\u2248 " if r.count_kind == "estimate" else "") + money_cell(r.total_cost)] for r in records]
+             ("\u2248 " if r.count_kind == "estimate" else "") + show_money(r.total_cost, rounded=True)]
+            for r in records]
     keep = [i for i, c in enumerate(cols) if c != "band" or any(r.band is not None for r in records)]
     print_table(title, [cols[i] for i in keep], [[row[i] for i in keep] for row in rows],
                 numeric=["input tokens", "band", "output tokens", "total"], optional=["band"])

@@ -70,15 +70,6 @@ def print_csv(columns: Sequence[str], rows: Sequence[Sequence[Any]]) -> None:
     sys.stdout.write(buffer.getvalue())
 
 
-def money_cell(money: Any) -> str:
-    from tokcost.pricing.money import round_sig
-
-    """A Money (exact or a range) rounded for a table, with its currency."""
-    if money.is_exact:
-        return f"{round_sig(money.low)} {money.currency}"
-    return f"{round_sig(money.low)}\u2013{round_sig(money.high)} {money.currency}"
-
-
 def _cell(value: Any) -> str:
     if value is None:
         return "\u2013"

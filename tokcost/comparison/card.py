@@ -12,7 +12,7 @@ from decimal import Decimal
 from typing import Any
 
 from tokcost.comparison.analysis import MOSTLY_CHINESE, Comparison, Corpus
-from tokcost.pricing.money import Money, plain
+from tokcost.pricing.money import Money, plain, show_money
 
 PER = 10_000  # text units per figure
 
@@ -91,10 +91,9 @@ def _row(comp: Comparison, model: Any, zh: list[Corpus], en: list[Corpus]) -> Ca
                    _per(bands, han) if len(bands) == len(zh) else None, per_en, buys)
 
 
-def _money(m: Money) -> str:
-    from tokcost.pricing.money import round_sig
-
-    return f"{round_sig(_mid(m))} {m.currency}"
+def card_money(m: Money) -> str:
+    """A cost on the card: a range as its centre, rounded."""
+    return show_money(m, rounded=True, midpoint=True)
 
 
 def _findings(rows: list[CardRow], zh: list[Corpus]) -> list[str]:
@@ -103,11 +102,11 @@ def _findings(rows: list[CardRow], zh: list[Corpus]) -> list[str]:
     exact = [r for r in paid if r.count_kind == "exact"]
     if exact:
         r = exact[0]
-        out.append(f"Cheapest with an exact count: {r.name} ({r.vendor}), {_money(r.zh)} per {PER:,} Chinese "
+        out.append(f"Cheapest with an exact count: {r.name} ({r.vendor}), {card_money(r.zh)} per {PER:,} Chinese "
                    f"characters" + (f", or {r.han_per_cny:,} Chinese characters per 1 CNY." if r.han_per_cny else "."))
     if paid and paid[0] is not (exact[0] if exact else None):
         r = paid[0]
-        out.append(f"Cheapest of all is an estimate: {r.name}, about {_money(r.zh)} (its tokenizer is not "
+        out.append(f"Cheapest of all is an estimate: {r.name}, about {card_money(r.zh)} (its tokenizer is not "
                    f"available offline; counted with {r.tokenizer}).")
     if len(paid) > 1:
         low, high = paid[0], paid[-1]

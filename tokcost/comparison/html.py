@@ -16,9 +16,10 @@ from datetime import UTC, datetime
 from html import escape
 
 from tokcost.comparison.analysis import Comparison
-from tokcost.comparison.card import PER, Card, cost_card
+from tokcost.comparison.card import PER, Card, card_money, cost_card
 from tokcost.comparison.markdown import Section, sections
 from tokcost.comparison.sources import humanize
+from tokcost.pricing.money import show_money
 
 # Marks on white need >= 3:1 contrast (WCAG 1.4.11); tests/test_report_html.py checks every colour.
 PALETTE = ("#1f5fa8", "#c0392b", "#2e7d32", "#7b3fa0", "#a15000", "#00796b", "#5d4037", "#ad1457", "#455a64")
@@ -199,13 +200,6 @@ def table(s: Section, sort: bool = True) -> str:
     return f'{note}<div class="box"><table{cls}><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table></div>'
 
 
-def _money(m) -> str:
-    from tokcost.pricing.money import round_sig
-
-    mid = (m.low + m.high) / 2
-    return f"{round_sig(mid)} {m.currency}"
-
-
 def card_html(card: Card | None, comp: Comparison) -> str:
     if card is None:
         return ('<section id="card"><h2>Chinese cost card</h2><p>No Chinese text was measured: add a Chinese '
@@ -213,13 +207,13 @@ def card_html(card: Card | None, comp: Comparison) -> str:
     out = "input price only" if not card.output_ratio else f"output tokens = input × {card.output_ratio}"
     rows = []
     for i, r in enumerate(card.rows, 1):
-        band = "" if r.zh_band is None else f' title="band over today\'s chat-LLM tokenizers: {esc(_band(r.zh_band))}"'
+        band = "" if r.zh_band is None else f' title="band over today\'s chat-LLM tokenizers: {esc(show_money(r.zh_band, rounded=True))}"'
         approx = "" if r.count_kind == "exact" else "≈ "
         rows.append(f'<tr><td class=n>{i}</td><td><b>{esc(r.name)}</b> <span class="tag {esc(r.count_kind)}">'
                     f'{esc(r.count_kind)}</span><span class="wide note"> {esc(r.vendor)}</span></td>'
                     f'<td class="wide note">{esc(r.tokenizer)}</td>'
-                    f'<td class=n{band}>{approx}{esc(_money(r.zh))}</td>'
-                    f'<td class="n wide">{"–" if r.en is None else approx + esc(_money(r.en))}</td>'
+                    f'<td class=n{band}>{approx}{esc(card_money(r.zh))}</td>'
+                    f'<td class="n wide">{"–" if r.en is None else approx + esc(card_money(r.en))}</td>'
                     f'<td class=n>{"free" if r.han_per_cny is None else f"{r.han_per_cny:,}"}</td></tr>')
     head = "".join(f'<th scope="col"{c}>{h}</th>' for h, c in
                    (("#", ""), ("model", ""), ("tokenizer", ' class="wide"'), (f"per {PER:,} Chinese characters", ""),
@@ -234,12 +228,6 @@ def card_html(card: Card | None, comp: Comparison) -> str:
             f'{esc(comp.fx.short())}. <span class="tag exact">exact</span> = the vendor\'s tokenizer; '
             f'<span class="tag estimate">estimate</span> = a proxy tokenizer (≈; hover for the band). '
             f'Click a column head to sort.</p></section>')
-
-
-def _band(m) -> str:
-    from tokcost.pricing.money import round_sig
-
-    return f"{round_sig(m.low)}–{round_sig(m.high)} {m.currency}"
 
 
 def pieces_html(comp: Comparison) -> str:

@@ -69,10 +69,17 @@ def show(value: Decimal, places: int | None = None) -> str:
     return plain(value, min_places=2)
 
 
-def show_money(money: Money, places: int | None = None, currency: bool = True) -> str:
-    """Money for people, the one formatter of costs: "0.50 USD", a range "21.00–30.00 CNY"."""
-    low, high = show(money.low, places), show(money.high, places)
-    text = low if money.is_exact else f"{low}{EN_DASH}{high}"
+def show_money(money: Money, places: int | None = None, currency: bool = True, *, rounded: bool = False,
+               midpoint: bool = False) -> str:
+    """Money for people, the one formatter of costs: "0.50 USD", a range "21.00–30.00 CNY".
+    `rounded`: for tables, `round_sig` (never "0.00" for a non-zero amount); `midpoint`: a range as its centre."""
+    def fig(value: Decimal) -> str:
+        return round_sig(value) if rounded else show(value, places)
+
+    if midpoint or money.is_exact:
+        text = fig((money.low + money.high) / 2)
+    else:
+        text = f"{fig(money.low)}{EN_DASH}{fig(money.high)}"
     return f"{text} {money.currency}" if currency else text
 
 
