@@ -13,8 +13,8 @@ import json
 from pathlib import Path
 
 import pytest
+from cli_run import run
 
-from tokcost.cli import main
 from tokcost.errors import InputError, InputProblem
 from tokcost.pricing.jobs import parse_json, parse_jsonl
 from tokcost.tokenizers import get_tokenizer
@@ -31,13 +31,6 @@ COOKBOOK = [
     {"role": "user", "content": "This late pivot means we don't have time to boil the ocean for the client "
                                 "deliverable."},
 ]
-
-
-def run(capsys, *args: str) -> tuple[int, str, str]:
-    code = main(list(args))
-    out, err = capsys.readouterr()
-    assert "Traceback" not in err
-    return code, out, err
 
 
 def tokens(capsys, path: Path, *models: str) -> dict[str, dict]:

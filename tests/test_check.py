@@ -4,9 +4,9 @@ from __future__ import annotations
 import json
 from decimal import Decimal as D
 
+import cli_run
 import pytest
 
-from tokcost.cli import main
 from tokcost.errors import UsageError
 from tokcost.pricing.check import check, parse_budget
 from tokcost.pricing.cost import cost
@@ -18,10 +18,7 @@ MIXED = "Tokens cost money. 大模型迎来跳水降价潮，百万tokens只要1
 
 
 def run(capsys, *args: str) -> tuple[int, str, str]:
-    code = main(["check", *args])
-    out, err = capsys.readouterr()
-    assert "Traceback" not in err
-    return code, out, err
+    return cli_run.run(capsys, "check", *args)
 
 
 def test_passes(capsys):

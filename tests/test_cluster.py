@@ -19,8 +19,7 @@ import distributed  # noqa: F401  (the test extra installs it: missing, the suit
 import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
-
-from tokcost.cli import main
+from cli_run import run
 
 START_SECONDS = 60
 
@@ -109,13 +108,6 @@ def dataset(tmp_path: Path, monkeypatch) -> Path:
         pq.write_table(pa.Table.from_pylist(rows), root / f"part-{f}.parquet", row_group_size=50)
     monkeypatch.setenv("TOKCOST_SHARD_BYTES", "4096")  # ~40 shards
     return root
-
-
-def run(capsys, *args: str) -> tuple[int, str, str]:
-    code = main(list(args))
-    out, err = capsys.readouterr()
-    assert "Traceback" not in err
-    return code, out, err
 
 
 def count_json(capsys, root: Path, *extra: str) -> tuple[int, dict, str]:

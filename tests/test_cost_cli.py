@@ -5,20 +5,13 @@ import json
 from decimal import Decimal as D
 
 import pytest
+from cli_run import run
 
-from tokcost.cli import main
 from tokcost.pricing.catalog import default_fx, load_catalog
 from tokcost.tokenizers import get_tokenizer
 
 M = "1000000"
 MIXED = "Tokens cost money. 大模型迎来跳水降价潮，百万tokens只要1元。"
-
-
-def run(capsys, *args: str) -> tuple[int, str, str]:
-    code = main(list(args))
-    out, err = capsys.readouterr()
-    assert "Traceback" not in err
-    return code, out, err
 
 
 def cost_json(capsys, *args: str) -> list[dict]:

@@ -11,17 +11,9 @@ from __future__ import annotations
 import json
 
 import pytest
-
-from tokcost.cli import main
+from cli_run import run
 
 M = "1000000"
-
-
-def run(capsys, *args: str) -> tuple[int, str, str]:
-    code = main(list(args))
-    out, err = capsys.readouterr()
-    assert "Traceback" not in err
-    return code, out, err
 
 
 def priced(capsys, *args: str) -> list[dict]:

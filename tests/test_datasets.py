@@ -10,8 +10,8 @@ from decimal import Decimal as D
 from pathlib import Path
 
 import pytest
+from cli_run import run
 
-from tokcost.cli import main
 from tokcost.datasets import readers
 from tokcost.datasets.api import count_dataset, dataset_job, plan_inputs
 from tokcost.datasets.fields import FieldError, parse_field
@@ -32,13 +32,6 @@ def chat_tokens(messages: list[dict], name: str = "cl100k_base") -> int:
         n += 3 + sum(tk(v, name) for v in m.values())
         n += 1 if "name" in m else 0
     return n
-
-
-def run(capsys, *args: str) -> tuple[int, str, str]:
-    code = main(list(args))
-    out, err = capsys.readouterr()
-    assert "Traceback" not in err
-    return code, out, err
 
 
 # ---------------------------------------------------------------- field paths

@@ -8,8 +8,8 @@ from decimal import Decimal
 from pathlib import Path
 
 import pytest
+from cli_run import run
 
-from tokcost.cli import main
 from tokcost.pricing import catalog
 
 ACME = '''#:schema ../tokcost/data/prices.schema.json
@@ -38,13 +38,6 @@ cache_hit_input = "0.05"
 effective = "2026-11-01"
 status = "list"
 '''
-
-
-def run(capsys, *args: str) -> tuple[int, str, str]:
-    code = main(list(args))
-    out, err = capsys.readouterr()
-    assert "Traceback" not in err
-    return code, out, err
 
 
 @pytest.fixture()

@@ -16,8 +16,8 @@ import zlib
 from pathlib import Path
 
 import pytest
+from cli_run import run
 
-from tokcost.cli import main
 from tokcost.pricing.images import ImagePart, image_size, image_tokens
 from tokcost.pricing.tools import tool_shape
 
@@ -41,13 +41,6 @@ WEATHER_MESSAGES = [
     {"role": "system", "content": "You are a helpful assistant that can answer to questions about the weather."},
     {"role": "user", "content": "What's the weather like in San Francisco?"},
 ]
-
-
-def run(capsys, *args: str) -> tuple[int, str, str]:
-    code = main(list(args))
-    out, err = capsys.readouterr()
-    assert "Traceback" not in err
-    return code, out, err
 
 
 def cost_json(capsys, path: Path, *args: str) -> list[dict]:

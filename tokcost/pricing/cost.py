@@ -404,6 +404,9 @@ def cost(paths: Sequence[str] = (), *, models: Sequence[str] | str, text: str | 
     from_requests = not model_names(models) and input_tokens is None
     if from_requests:
         models = declared_models(paths)
+    if not model_names(models):
+        raise UsageError("name a model with -m MODEL (or -m all), or give requests that name theirs "
+                         "(body.model); `tokcost models` lists them")
     own = own_catalog(prices)
     chosen = resolve_models(models, prices, own)
     ranked = any(n.lower() == "all" for n in model_names(models))

@@ -45,9 +45,6 @@ def resolve_models(models: Sequence[str] | str, prices: str = "documents",
     catalog = load_catalog()
     today = _today_records() if prices == "current" else {}
     names = model_names(models)
-    if not names:
-        raise UsageError("name a model with -m MODEL (or -m all), or give requests that name theirs "
-                         "(body.model); `tokcost models` lists them")
     found: list[ModelRecord] = []
     for name in names:
         key = name.lower()
