@@ -95,15 +95,11 @@ def bar_panel(title: str, axis: str, labels: Sequence[str], values: Sequence[flo
     bottom = top + row * len(labels)
     out = [f'<svg viewBox="0 0 {width} {height}" width="{width}" height="{height}" role="img" '
            f'aria-label="{esc(title)}"><text x="0" y="15" style="font-size:14px;font-weight:600">{esc(title)}</text>']
-    for t in _ticks(vmax):
-        x = left + t * scale
-        out.append(f'<line x1="{_num(x)}" y1="{top - 4}" x2="{_num(x)}" y2="{bottom}" stroke="#e3e3e3"/>'
-                   f'<text x="{_num(x)}" y="{bottom + 14}" text-anchor="middle">{t:g}</text>')
-    out.append(f'<text x="{left + (width - left - right) / 2}" y="{bottom + 32}" text-anchor="middle" '
-               f'style="fill:#444">{esc(axis)}</text>')
+    out += _x_axis([(left + t * scale, f"{t:g}", False) for t in _ticks(vmax)], (top - 4, bottom),
+                   left + (width - left - right) / 2, axis)
     for i, (label, v) in enumerate(zip(labels, values, strict=True)):
         y = top + i * row
-        out.append(f'<text x="{left - 6}" y="{y + 11}" text-anchor="end">{esc(label)}</text>')
+        out.append(_row_label(left, y, label))
         if v is not None:
             out.append(f'<rect x="{left}" y="{y + 2}" width="{_num(max(v * scale, 0.5))}" height="{row - 4}" '
                        f'fill="{colour}"><title>{esc(label)}: {v:.3f}</title></rect>'
@@ -114,6 +110,20 @@ def bar_panel(title: str, axis: str, labels: Sequence[str], values: Sequence[flo
                    f'stroke-dasharray="4 3"/><text x="{_num(x + 3)}" y="{top - 8}" style="font-size:10px">'
                    f'{esc(label)}</text>')
     return "\n".join(out + ["</svg>"])
+
+
+def _x_axis(ticks: Sequence[tuple[float, str, bool]], span: tuple[float, float], title_x: float | str,
+            title: str) -> list[str]:
+    """Grid lines with their labels under the plot (a strong line where `strong`), and the axis title."""
+    top, bottom = span
+    out = [f'<line x1="{_num(x)}" y1="{top}" x2="{_num(x)}" y2="{bottom}" stroke="{"#777" if strong else "#e3e3e3"}"/>'
+           f'<text x="{_num(x)}" y="{bottom + 14}" text-anchor="middle">{label}</text>' for x, label, strong in ticks]
+    out.append(f'<text x="{title_x}" y="{bottom + 32}" text-anchor="middle" style="fill:#444">{esc(title)}</text>')
+    return out
+
+
+def _row_label(left: float, y: float, label: str) -> str:
+    return f'<text x="{left - 6}" y="{y + 11}" text-anchor="end">{esc(label)}</text>'
 
 
 def ratio_panels(comp: Comparison, key: str, corpora: Sequence, axis: str,
@@ -137,16 +147,11 @@ def error_panel(rule: str, categories: Sequence[str], errors: Sequence[float | N
            f'aria-label="{esc(rule)} error"><text x="0" y="16" style="font-size:13px;font-weight:600">'
            f'{esc(rule)}</text>']
     bottom = top + row * len(categories)
-    for t in _ticks(limit, -limit, 4):
-        x = mid + t * scale
-        out.append(f'<line x1="{_num(x)}" y1="{top}" x2="{_num(x)}" y2="{bottom}" '
-                   f'stroke="{"#777" if t == 0 else "#e3e3e3"}"/>'
-                   f'<text x="{_num(x)}" y="{bottom + 14}" text-anchor="middle">{t:+g}%</text>')
-    out.append(f'<text x="{_num(mid)}" y="{bottom + 32}" text-anchor="middle" style="fill:#444">'
-               f'% error of predicted tokens (&lt; 0: too few)</text>')
+    out += _x_axis([(mid + t * scale, f"{t:+g}%", t == 0) for t in _ticks(limit, -limit, 4)], (top, bottom),
+                   _num(mid), "% error of predicted tokens (< 0: too few)")
     for i, (cat, e) in enumerate(zip(categories, errors, strict=True)):
         y = top + i * row
-        out.append(f'<text x="{left - 6}" y="{y + 11}" text-anchor="end">{esc(cat)}</text>')
+        out.append(_row_label(left, y, cat))
         if e is None:
             continue
         x, w = (mid, e * scale) if e >= 0 else (mid + e * scale, -e * scale)
