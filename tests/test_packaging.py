@@ -47,3 +47,20 @@ def test_every_data_file_is_package_data() -> None:
     assert data, "no data files found"
     unshipped = [str(p) for p in data if not any(p.match(g) for g in patterns)]
     assert not unshipped, f"not in [tool.setuptools.package-data]: {unshipped}"
+
+
+def _summary(path: Path) -> str:
+    doc = ast.get_docstring(ast.parse(path.read_text(encoding="utf-8"))) or ""
+    return doc.strip().split("\n\n")[0].replace("\n", " ")
+
+
+def test_readme_layout_lists_every_module_with_its_one_responsibility() -> None:
+    """The README's Layout table is the tree: a module added, removed or re-described fails here."""
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    listed = dict(re.findall(r"^\| `(tokcost/[^`]+\.py)` \| (.*) \|$", readme, flags=re.M))
+    modules = {p.relative_to(ROOT).as_posix(): p for p in sorted((ROOT / "tokcost").rglob("*.py"))}
+    rows = {name: f"| `{name}` | {_summary(path)} |" for name, path in modules.items()}
+    assert sorted(listed) == sorted(modules), "README Layout rows should be:\n" + "\n".join(rows.values())
+    for name, path in modules.items():
+        assert _summary(path), f"{name} has no docstring stating its responsibility"
+        assert listed[name] == _summary(path), f"README Layout row should be: {rows[name]}"
