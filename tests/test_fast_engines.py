@@ -106,24 +106,32 @@ def test_kitoken_prepared_on_disk_counts_the_same(all_tokenizers, tmp_path, monk
 # that one call leaves behind for the next or that worker processes must inherit.
 
 def _record_engines(monkeypatch, name: str, log) -> None:
-    """`name`'s backend counts 1 per call and appends `<engine> <pid>` to `log` (inherited by forked workers)."""
+    """`name`'s backend counts 1 per call and appends `<engine> <pid>` to `log` for each count, and
+    `build <pid>` when its fast engine is loaded (forked workers inherit all this)."""
     import os
 
-    def recorder(engine: str):
-        def count(text: str) -> int:
-            with open(log, "a", encoding="utf-8") as out:
-                out.write(f"{engine} {os.getpid()}\n")
-            return 1
-        return count
+    def record(what: str) -> None:
+        with open(log, "a", encoding="utf-8") as out:
+            out.write(f"{what} {os.getpid()}\n")
+
+    def counter(engine: str):
+        return lambda text: record(engine) or 1
 
     backend = get_tokenizer(name)
-    monkeypatch.setattr(backend, "count_reference", recorder("reference"))
-    monkeypatch.setitem(backend.__dict__, "_fast", recorder("fast"))
+    monkeypatch.setitem(backend.__dict__, "_fast", None)  # undone last: a loaded engine comes back as it was
+    monkeypatch.delitem(backend.__dict__, "_fast")  # loaded again below, through the recording builder
+    monkeypatch.setattr(backend, "_build_fast", lambda: record("build") or counter("fast"))
+    monkeypatch.setattr(backend, "count_reference", counter("reference"))
+
+
+def _events(log) -> list[str]:
+    return [line.split()[0] for line in log.read_text().splitlines()] if log.exists() else []
 
 
 def test_a_small_session_leaves_later_counts_alone(tmp_path, monkeypatch):
-    """A session for a small input counts with the reference engine, and a plain count() after it
-    still uses the fast engine (it would not if the session's choice were kept in the module)."""
+    """A session for a small input counts with the reference engine without loading the fast one, and
+    a plain count() after it still uses the fast engine (not so if the session's choice were kept in
+    the module)."""
     from tokcost.counting.session import CountSession
 
     log = tmp_path / "engines.log"
@@ -131,8 +139,9 @@ def test_a_small_session_leaves_later_counts_alone(tmp_path, monkeypatch):
     with CountSession(["o200k_base"], jobs=1, cache=False, size_hint=10) as session:
         assert session.fast is False
         session.count_text("a few words")
+    assert _events(log) == ["reference"]
     get_tokenizer("o200k_base").count("a few words")
-    assert [line.split()[0] for line in log.read_text().splitlines()] == ["reference", "fast"]
+    assert _events(log) == ["reference", "build", "fast"]
 
 
 def test_a_session_identity_names_the_engine_its_size_picks(monkeypatch):
@@ -159,7 +168,8 @@ def test_a_session_identity_names_the_engine_its_size_picks(monkeypatch):
 @pytest.mark.parametrize("size_hint, engine", [(10, "reference"), (None, "fast")])
 def test_workers_count_with_the_engine_the_identity_names(tmp_path, monkeypatch, size_hint, engine):
     """Files (read by workers) and streamed text (chunks sent to workers) are counted in worker
-    processes with the engine the session chose and named in the count cache's identities."""
+    processes with the engine the session chose and named in the count cache's identities; workers
+    load the fast engine only when it counts."""
     import os
 
     from tokcost.counting import engine as counting_engine
@@ -180,5 +190,5 @@ def test_workers_count_with_the_engine_the_identity_names(tmp_path, monkeypatch,
         session.count_input(Input(str(path), path))
         assert session.count_text("some words\n" * 100).tokens["o200k_base"] > 1  # several chunks
     seen = [line.split() for line in log.read_text().splitlines()]
-    assert {e for e, _ in seen} == {engine}
-    assert str(os.getpid()) not in {pid for _, pid in seen}  # all counted by the workers
+    assert {e for e, _ in seen} == ({"build", "fast"} if engine == "fast" else {"reference"})
+    assert str(os.getpid()) not in {pid for _, pid in seen}  # all loaded and counted by the workers
