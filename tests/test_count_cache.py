@@ -111,14 +111,12 @@ def test_a_count_from_one_engine_is_not_served_to_another(cache_dir, tmp_path, m
     assert count([str(path)]).tokens("o200k_base") == 999_999
     monkeypatch.setenv("TOKCOST_ENGINE", "reference")
     assert count([str(path)]).tokens("o200k_base") == truth
-    fast.prefer(None)
 
 
 def test_identity_names_the_engine_its_version_and_the_cut_rules(monkeypatch):
     from tokcost.counting import cache
     from tokcost.tokenizers import fast
 
-    fast.prefer(None)
     with_fast = cache.tokenizer_identity("o200k_base")
     monkeypatch.setattr(fast, "engine_version", lambda engine: "0.0.0-other")
     other_version = cache.tokenizer_identity("o200k_base")
@@ -126,9 +124,11 @@ def test_identity_names_the_engine_its_version_and_the_cut_rules(monkeypatch):
     monkeypatch.setattr(cache, "CUT_RULES_VERSION", -1)
     other_cuts = cache.tokenizer_identity("o200k_base")
     monkeypatch.undo()
+    without_fast = cache.tokenizer_identity("o200k_base", fast=False)
     monkeypatch.setenv("TOKCOST_ENGINE", "reference")
     reference = cache.tokenizer_identity("o200k_base")
     assert len({with_fast, other_version, other_cuts, reference}) == 4
+    assert without_fast == reference  # both name tiktoken
 def test_tokens_of_a_tokenizer_not_counted_names_the_counted_ones(tmp_path):
     from tokcost.errors import TokcostError
 

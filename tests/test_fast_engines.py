@@ -72,7 +72,6 @@ def test_small_inputs_use_the_reference_engine(tmp_path, monkeypatch):
     monkeypatch.setattr(fast, "SMALL_INPUT_BYTES", 5)
     count([str(small)], cache=False)
     assert used == ["reference", "fast"]
-    fast.prefer(None)
 
 
 @pytest.mark.parametrize("name", ["deepseek-v3", "glm-4"])
@@ -101,3 +100,95 @@ def test_kitoken_prepared_on_disk_counts_the_same(all_tokenizers, tmp_path, monk
     rebuilt = kitoken_engine(path)
     assert calls == [str(path)] and rebuilt.encode(text, False) == built.encode(text, False)
 
+
+
+# Whether a fast engine counts is a value passed down from the call (CountSession.fast), never state
+# that one call leaves behind for the next or that worker processes must inherit.
+
+def _record_engines(monkeypatch, name: str, log) -> None:
+    """`name`'s backend counts 1 per call and appends `<engine> <pid>` to `log` for each count, and
+    `build <pid>` when its fast engine is loaded (forked workers inherit all this)."""
+    import os
+
+    def record(what: str) -> None:
+        with open(log, "a", encoding="utf-8") as out:
+            out.write(f"{what} {os.getpid()}\n")
+
+    def counter(engine: str):
+        return lambda text: record(engine) or 1
+
+    backend = get_tokenizer(name)
+    monkeypatch.setitem(backend.__dict__, "_fast", None)  # undone last: a loaded engine comes back as it was
+    monkeypatch.delitem(backend.__dict__, "_fast")  # loaded again below, through the recording builder
+    monkeypatch.setattr(backend, "_build_fast", lambda: record("build") or counter("fast"))
+    monkeypatch.setattr(backend, "count_reference", counter("reference"))
+
+
+def _events(log) -> list[str]:
+    return [line.split()[0] for line in log.read_text().splitlines()] if log.exists() else []
+
+
+def test_a_small_session_leaves_later_counts_alone(tmp_path, monkeypatch):
+    """A session for a small input counts with the reference engine without loading the fast one, and
+    a plain count() after it still uses the fast engine (not so if the session's choice were kept in
+    the module)."""
+    from tokcost.counting.session import CountSession
+
+    log = tmp_path / "engines.log"
+    _record_engines(monkeypatch, "o200k_base", log)
+    with CountSession(["o200k_base"], jobs=1, cache=False, size_hint=10) as session:
+        assert session.fast is False
+        session.count_text("a few words")
+    assert _events(log) == ["reference"]
+    get_tokenizer("o200k_base").count("a few words")
+    assert _events(log) == ["reference", "build", "fast"]
+
+
+def test_a_session_identity_names_the_engine_its_size_picks(monkeypatch):
+    """The count cache's key names the reference library for a small input, the fast engine for a
+    large or unknown one: a count is never served to a call that would count with the other."""
+    from tokcost.counting.cache import tokenizer_identity
+    from tokcost.counting.session import CountSession
+    from tokcost.tokenizers import fast
+    from tokcost.tokenizers.registry import tokenizer_spec
+
+    spec = tokenizer_spec("o200k_base")
+    assert fast.counting_engine("o200k_base", spec.format, spec.normalize, spec.library, False).startswith("tiktoken ")
+    assert fast.counting_engine("o200k_base", spec.format, spec.normalize, spec.library, True).startswith("quicktok ")
+    monkeypatch.setattr(fast, "SMALL_INPUT_BYTES", 100)
+    identities = {}
+    for hint in (99, 100, None):
+        with CountSession(["o200k_base"], jobs=1, size_hint=hint) as session:
+            identities[hint] = session.identities["o200k_base"]
+            assert session.fast is (hint != 99)
+    assert identities[99] == tokenizer_identity("o200k_base", fast=False)
+    assert identities[100] == identities[None] == tokenizer_identity("o200k_base", fast=True) != identities[99]
+
+
+@pytest.mark.parametrize("size_hint, engine", [(10, "reference"), (None, "fast")])
+def test_workers_count_with_the_engine_the_identity_names(tmp_path, monkeypatch, size_hint, engine):
+    """Files (read by workers) and streamed text (chunks sent to workers) are counted in worker
+    processes with the engine the session chose and named in the count cache's identities; workers
+    load the fast engine only when it counts."""
+    import os
+
+    from tokcost.counting import engine as counting_engine
+    from tokcost.counting import session as counting_session
+    from tokcost.counting.cache import tokenizer_identity
+    from tokcost.counting.inputs import Input
+    from tokcost.counting.session import CountSession
+
+    monkeypatch.setenv("TOKCOST_COUNT_CACHE_DIR", str(tmp_path / "counts"))  # the fake counts stay here
+    monkeypatch.setattr(counting_session, "POOL_FROM_BYTES", 1)
+    monkeypatch.setattr(counting_engine, "CHUNK_CHARS", 100)
+    log = tmp_path / "engines.log"
+    _record_engines(monkeypatch, "o200k_base", log)
+    path = tmp_path / "a.txt"
+    path.write_text("some words\n" * 20, encoding="utf-8")
+    with CountSession(["o200k_base"], jobs=2, size_hint=size_hint) as session:
+        assert session.identities["o200k_base"] == tokenizer_identity("o200k_base", fast=engine == "fast")
+        session.count_input(Input(str(path), path))
+        assert session.count_text("some words\n" * 100).tokens["o200k_base"] > 1  # several chunks
+    seen = [line.split() for line in log.read_text().splitlines()]
+    assert {e for e, _ in seen} == ({"build", "fast"} if engine == "fast" else {"reference"})
+    assert str(os.getpid()) not in {pid for _, pid in seen}  # all loaded and counted by the workers

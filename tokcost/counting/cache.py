@@ -20,14 +20,14 @@ from tokcost.tokenizers import ordinary, tokenizer_names, tokenizer_spec
 from tokcost.tokenizers.fast import counting_engine
 
 
-def tokenizer_identity(name: str) -> str | None:
+def tokenizer_identity(name: str, fast: bool = True) -> str | None:
     """What a count depends on: the pinned vocabulary, the pre-tokenizer, the engine that counts it
     (name and version: a count from an engine later found wrong is never served) and the cut rules.
-    None: do not cache. Call it after `fast.prefer`, which decides the engine.
+    None: do not cache. `fast`: the value the counts are made with (Backend.count), which decides the engine.
     """
     if name in tokenizer_names():
         spec = tokenizer_spec(name)
-        engine = counting_engine(name, spec.format, spec.normalize, spec.library)
+        engine = counting_engine(name, spec.format, spec.normalize, spec.library, fast)
         recipe = (f"{spec.source.sha256 if spec.source else ''}|{spec.pattern}|{spec.normalize}|{spec.lowercase}"
                   f"|{engine}|cuts {CUT_RULES_VERSION}|ordinary {ordinary.RULES_VERSION}")
         return f"{name}:{sha256(recipe)[:20]}"

@@ -51,13 +51,14 @@ def chunking_groups(backends: Iterable[Backend]) -> dict[str, tuple[str, ...]]:
     return groups
 
 
-def count_chunk(chunk: str, first: bool, names: tuple[str, ...], measure: bool = True) -> Counted:
-    """Token counts of one chunk, and its text measures unless another pass takes them."""
-    tokens = {n: get_tokenizer(n).count_chunk(chunk, first) for n in names}
+def count_chunk(chunk: str, first: bool, names: tuple[str, ...], measure: bool = True,
+                fast: bool = True) -> Counted:
+    """Token counts of one chunk (`fast`: see Backend.count), and its text measures unless another pass takes them."""
+    tokens = {n: get_tokenizer(n).count_chunk(chunk, first, fast) for n in names}
     return Counted(tokens, text_stats(chunk) if measure else TextStats())
 
 
-def _count_task(task: tuple[str, bool, tuple[str, ...], bool]) -> Counted:
+def _count_task(task: tuple[str, bool, tuple[str, ...], bool, bool]) -> Counted:
     return count_chunk(*task)
 
 
@@ -69,11 +70,16 @@ BlockSource = Callable[[], Iterable[str]]
 
 
 class Engine:
-    """Counts texts with a fixed set of tokenizers; reuses one worker pool across inputs."""
+    """Counts texts with a fixed set of tokenizers; reuses one worker pool across inputs.
 
-    def __init__(self, names: Iterable[str], jobs: int | None = None) -> None:
+    `fast`: whether the faster engines count (Backend.count), here and in every worker: the count
+    cache's identities must be made with the same value (tokenizer_identity).
+    """
+
+    def __init__(self, names: Iterable[str], jobs: int | None = None, fast: bool = True) -> None:
         self.names = tuple(dict.fromkeys(names))
         self.jobs = jobs or default_jobs()
+        self.fast = fast
         self._pool: WorkerPool | None = None
 
     @functools.cached_property
@@ -101,7 +107,7 @@ class Engine:
 
         total = Counted()
         chunks = rechunk(blocks, rule, CHUNK_CHARS)
-        tasks = ((chunk, i == 0, names, measure) for i, chunk in enumerate(chunks))
+        tasks = ((chunk, i == 0, names, measure, self.fast) for i, chunk in enumerate(chunks))
         head = list(itertools.islice(tasks, 2))
         # One long library call (a whole text) runs in a worker too: in this process it would hold off
         # a Ctrl-C until it returns.
@@ -117,7 +123,7 @@ class Engine:
     def pool(self) -> WorkerPool:
         """The worker processes, started on first use; each loads its tokenizers itself, in parallel."""
         if self._pool is None:
-            self._pool = WorkerPool(self.jobs, _warm, (self.names,))
+            self._pool = WorkerPool(self.jobs, _warm, (self.names, self.fast))
         return self._pool
 
     def close(self, kill: bool = False) -> None:
@@ -133,6 +139,6 @@ class Engine:
         self.close(kill=exc_type is not None)
 
 
-def _warm(names: tuple[str, ...]) -> None:
+def _warm(names: tuple[str, ...], fast: bool) -> None:
     for n in names:
-        get_tokenizer(n).prepare()
+        get_tokenizer(n).prepare(fast)

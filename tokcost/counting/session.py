@@ -93,13 +93,14 @@ class CountSession:
     def __init__(self, names: Iterable[str], *, jobs: int | None = None, encoding: str | None = None,
                  cache: bool = True, on_bytes: Callable[[int], None] | None = None,
                  size_hint: int | None = None) -> None:
-        self.engine = Engine(names, jobs)
+        self.fast = fast.wanted(size_hint)  # one choice for the whole call: counts and identities
+        self.engine = Engine(names, jobs, fast=self.fast)
         self.names = self.engine.names
         self.encoding, self.on_bytes = encoding, on_bytes
         self.cache = CountCache() if cache else None
         self.index = StatIndex(self.cache.root) if self.cache is not None else None
-        fast.prefer(size_hint)  # first: it decides which engine counts, part of each identity
-        self.identities = {n: i for n in self.names if (i := tokenizer_identity(n))} if cache else {}
+        self.identities = ({n: i for n in self.names if (i := tokenizer_identity(n, self.fast))}
+                           if cache else {})
 
     def count_text(self, text: str) -> Counted:
         return self.engine.count_text(text)
@@ -157,9 +158,10 @@ class CountSession:
         path = str(item.path)
         if st.st_size <= ranges.RANGE_BYTES:
             lookup = (str(self.cache.root), self.encoding, self.identities) if self.cache is not None else None
-            job.pieces = [Piece(0, path, self.names, size=st.st_size, encoding=self.encoding, cache=lookup)]
+            job.pieces = [Piece(0, path, self.names, size=st.st_size, encoding=self.encoding, cache=lookup,
+                                fast=self.fast)]
         else:
-            job.pieces = [Piece(0, path, self.names, 0, st.st_size)]  # cut by _plan_large
+            job.pieces = [Piece(0, path, self.names, 0, st.st_size, fast=self.fast)]  # cut by _plan_large
         return job
 
     def _failed(self, job: _Job, why: str) -> _Job:
@@ -223,7 +225,8 @@ class CountSession:
         pieces = []
         for g, (rule, group) in enumerate(groups.items()):
             for i, (low, high) in enumerate(ranges.byte_ranges(stream, size, rule, start, ranges.RANGE_BYTES)):
-                pieces.append(Piece(0, path, group, low, high, first=i == 0, measure=g == 0, encoding="utf-8"))
+                pieces.append(Piece(0, path, group, low, high, first=i == 0, measure=g == 0, encoding="utf-8",
+                                    fast=self.fast))
         return pieces
 
     # ---------------------------------------------------------------- counting

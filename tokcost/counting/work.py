@@ -35,6 +35,7 @@ class Piece:
     measure: bool = True
     encoding: str | None = None  # forced or sniffed; None: sniff
     cache: tuple[str, str | None, dict[str, str]] | None = None  # (cache root, --encoding, identities)
+    fast: bool = True  # count with the faster engines (Backend.count): the value the identities were made with
 
 
 @dataclass
@@ -88,14 +89,14 @@ def count_piece(piece: Piece) -> PieceResult:
     except UnicodeError as exc:  # utf-16/utf-32 without a byte-order mark
         result.error = f"{exc} (use --encoding {encoding}-le or {encoding}-be)"
         return result
-    result.counted = Counted(count_tokens(names, text, piece.first), _measure(piece, data, text, encoding),
-                             encoding)
+    tokens = count_tokens(names, text, piece.first, piece.fast)
+    result.counted = Counted(tokens, _measure(piece, data, text, encoding), encoding)
     return result
 
 
-def count_tokens(names: tuple[str, ...], text: str, first: bool) -> dict[str, int]:
-    """The one place a piece is tokenized (`first`: the text's start; see Backend.count_chunk)."""
-    return {n: get_tokenizer(n).count_chunk(text, first) for n in names}
+def count_tokens(names: tuple[str, ...], text: str, first: bool, fast: bool = True) -> dict[str, int]:
+    """The one place a piece is tokenized (`first`: the text's start; `fast`: see Backend.count_chunk)."""
+    return {n: get_tokenizer(n).count_chunk(text, first, fast) for n in names}
 
 
 def _read(piece: Piece) -> bytes:

@@ -132,12 +132,13 @@ def count_dataset(paths: Sequence[str], *, field_path: str, tokenizers: Iterable
     Files counted before (same content, field and tokenizers) come from the count cache, on this
     machine, before any work is sent to a cluster."""
     from tokcost.counting.cache import CountCache, tokenizer_identity
+    from tokcost.datasets.counting import FAST
 
     names = resolve_tokenizers(tokenizers)
     fpath = parse_field(field_path)
     planned = plan_inputs(paths)
     store = CountCache() if cache else None
-    identities = {n: i for n in names if (i := tokenizer_identity(n))} if cache else {}
+    identities = {n: i for n in names if (i := tokenizer_identity(n, FAST))} if cache else {}
     keys: dict[int, str] = {}
     for index, (label, fmt) in enumerate(planned.files):
         key = _cache_key(label, fpath.text) if store is not None and len(identities) == len(names) else None

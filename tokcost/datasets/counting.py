@@ -20,6 +20,9 @@ from tokcost.errors import InputError
 from tokcost.tokenizers import get_tokenizer
 
 MODES = ("count", "requests")
+# Shards count with the faster engines (where enabled) wherever they run, in this process, a pool or a
+# Dask worker: datasets are usually large. count_dataset makes the count cache's identities with it too.
+FAST = True
 
 
 @dataclass
@@ -122,11 +125,11 @@ def _texts(texts: list[str], names: tuple[str, ...]) -> Counted:
         if not text:
             continue
         if len(text) <= CHUNK_CHARS:
-            total.add(count_chunk(text, True, names))
+            total.add(count_chunk(text, True, names, fast=FAST))
             continue
         for i, (rule, group) in enumerate(_groups(names).items()):
             for j, chunk in enumerate(rechunk([text], rule, CHUNK_CHARS)):
-                total.add(count_chunk(chunk, j == 0, group, measure=i == 0))
+                total.add(count_chunk(chunk, j == 0, group, measure=i == 0, fast=FAST))
     return total
 
 
@@ -136,10 +139,10 @@ def _groups(names: tuple[str, ...]) -> dict[str, tuple[str, ...]]:
 
 
 class _InProcess:
-    """What jobs.count_chat needs of an Engine (names, count_text), counting in this process."""
+    """What jobs.count_chat needs of an Engine (names, fast, count_text), counting in this process."""
 
     def __init__(self, names: tuple[str, ...]) -> None:
-        self.names = names
+        self.names, self.fast = names, FAST
 
     def count_text(self, text: str) -> Counted:
         return _texts([text], self.names)

@@ -297,7 +297,7 @@ def count_chat(engine: Engine, chat: ChatRequest, templates: Sequence[str] = ())
     templated: dict[str, int] = {}
     notes: dict[str, str] = {}
     for name in templates:
-        templated[name], notes[name] = count_templated(name, chat.raw, chat.raw_tools)
+        templated[name], notes[name] = count_templated(name, chat.raw, chat.raw_tools, engine.fast)
     return Request(chat.label, _sum(engine, chat.texts), chat=True, meta=_sum(engine, chat.meta),
                    messages=chat.messages, names=chat.names,
                    tool_lines=_sum(engine, tools.lines) if tools else {},

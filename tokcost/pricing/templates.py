@@ -160,8 +160,9 @@ def render(name: str, messages: list[Any], tools: list[Any] | None) -> str:
         raise TokcostError(f"chat template {name} could not render this request: {exc}") from None
 
 
-def count_templated(name: str, messages: list[Any], tools: list[Any] | None) -> tuple[int, str]:
-    """Tokens of the whole rendered request, and a one-line note naming the template."""
+def count_templated(name: str, messages: list[Any], tools: list[Any] | None,
+                    fast: bool = True) -> tuple[int, str]:
+    """Tokens of the whole rendered request (`fast`: see Backend.count), and a one-line note naming the template."""
     from tokcost.tokenizers import get_tokenizer
 
     spec = template_specs()[name]
@@ -170,7 +171,7 @@ def count_templated(name: str, messages: list[Any], tools: list[Any] | None) -> 
     backend = get_tokenizer(spec.tokenizer)
     pieces = loaded.specials.split(text) if loaded.specials else [text]
     n_special = len(pieces) - 1
-    total = n_special + sum(backend.count(p) for p in pieces if p)
+    total = n_special + sum(backend.count(p, fast) for p in pieces if p)
     where = spec.asset or f"tokcost/data/templates/{spec.file}, from the vendor's documented prompt format"
     note = (f"chat framing: {spec.vendor}'s chat template ({name}, {where}) rendered and counted exactly "
             f"({n_special} special tokens); the API's server-side framing is not published")

@@ -19,7 +19,7 @@ from pathlib import Path
 from typing import Protocol
 
 from tokcost.tokenizers import ordinary
-from tokcost.tokenizers.fast import preferred
+from tokcost.tokenizers.fast import enabled
 
 _STRAY = re.compile("[\udc80-\udcff]+")
 _SP_BYTES = re.compile(r"(?:<0x[0-9A-Fa-f]{2}>)+")
@@ -59,11 +59,13 @@ class Backend(Protocol):
 
     def encode(self, text: str) -> list[int]: ...
 
-    def count(self, text: str) -> int: ...
+    def prepare(self, fast: bool = True) -> None: ...
+
+    def count(self, text: str, fast: bool = True) -> int: ...
 
     def count_reference(self, text: str) -> int: ...
 
-    def count_chunk(self, chunk: str, first: bool) -> int: ...
+    def count_chunk(self, chunk: str, first: bool, fast: bool = True) -> int: ...
 
     def pieces(self, ids: list[int]) -> list[str]: ...
 
@@ -82,23 +84,29 @@ class _Base:
     def _fast(self) -> Callable[[str], int]:
         return self._build_fast()
 
-    def prepare(self) -> None:
-        """Load what counting will use now (a worker does this at start, in parallel with the others)."""
-        if self._build_fast is not None and preferred():
+    def _counts_fast(self, fast: bool) -> bool:
+        # enabled() again: TOKCOST_ENGINE=reference also holds for a backend built before it was set
+        return fast and self._build_fast is not None and enabled()
+
+    def prepare(self, fast: bool = True) -> None:
+        """Load what `count(..., fast)` will use (a worker does this at start, in parallel with the others)."""
+        if self._counts_fast(fast):
             _ = self._fast
         else:
             self.count_reference("x")
 
-    def count(self, text: str) -> int:
-        if self._build_fast is not None and preferred():
+    def count(self, text: str, fast: bool = True) -> int:
+        """Tokens in `text`; `fast`: by the faster engine when there is one (False: small inputs, where
+        loading it costs more than it saves; see fast.wanted)."""
+        if self._counts_fast(fast):
             return self._fast(text)
         return self.count_reference(text)
 
     def count_reference(self, text: str) -> int:
         return len(self.encode(text))
 
-    def count_chunk(self, chunk: str, first: bool) -> int:
-        return self.count(chunk)
+    def count_chunk(self, chunk: str, first: bool, fast: bool = True) -> int:
+        return self.count(chunk, fast)
 
     def encode(self, text: str) -> list[int]:  # pragma: no cover - abstract
         raise NotImplementedError
@@ -222,12 +230,12 @@ class SentencePieceBackend(_Base):
     def encode(self, text: str) -> list[int]:
         return self.processor.encode(text)
 
-    def count_chunk(self, chunk: str, first: bool) -> int:
+    def count_chunk(self, chunk: str, first: bool, fast: bool = True) -> int:
         if first:
-            return self.count(chunk)
+            return self.count(chunk, fast)
         if chunk.startswith(" "):
-            return self.count(chunk[1:] if self._dummy_prefix else chunk)
-        return self.count("\n" + chunk) - self._newline_tokens
+            return self.count(chunk[1:] if self._dummy_prefix else chunk, fast)
+        return self.count("\n" + chunk, fast) - self._newline_tokens
 
     def pieces(self, ids: list[int]) -> list[str]:
         return [_sp_piece(self.processor.id_to_piece(i)) for i in ids]

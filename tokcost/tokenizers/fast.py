@@ -2,7 +2,8 @@
 
 They only ever count; ids shown to people come from the reference library. Each is used only when
 it imports, its vocabulary is the pinned one, and `TOKCOST_ENGINE` is not `reference`. They are
-built on first use, and only for inputs large enough to repay loading them (see `prefer`).
+built on first use, and only for inputs large enough to repay loading them (see `wanted`). Whether a
+fast engine counts is a value the caller passes down (`fast`), never state kept here.
 """
 from __future__ import annotations
 
@@ -21,18 +22,12 @@ Counter = Callable[[str], int]
 # Loading quicktok's o200k costs ~0.36 s against ~0.1-0.2 s for tiktoken's, and it then counts
 # ~30 MB/s faster: below about 8 MB of input the reference engine finishes first (benchmarks/).
 SMALL_INPUT_BYTES = 8_000_000
-_preferred = True
 
 
-def prefer(input_bytes: int | None) -> None:
-    """Say how much text is about to be counted (None: unknown, e.g. stdin, so assume a lot)."""
-    global _preferred
-    _preferred = input_bytes is None or input_bytes >= SMALL_INPUT_BYTES
-
-
-def preferred() -> bool:
-    """Whether a fast engine counts now (also checked at count time: a backend built earlier keeps it)."""
-    return _preferred and enabled()
+def wanted(input_bytes: int | None) -> bool:
+    """Whether a fast engine should count a call that counts `input_bytes` of text (None: unknown,
+    e.g. stdin, so assume a lot) and is not switched off by `TOKCOST_ENGINE=reference`."""
+    return (input_bytes is None or input_bytes >= SMALL_INPUT_BYTES) and enabled()
 
 
 @cache
@@ -41,6 +36,7 @@ def _config() -> dict:
 
 
 def enabled() -> bool:
+    """False under `TOKCOST_ENGINE=reference` (read at each use, also where a count is made)."""
     return os.environ.get("TOKCOST_ENGINE", "fast") != "reference"
 
 
@@ -134,13 +130,14 @@ def fast_counter(name: str, fmt: str, path: Path, normalize: str | None,
     return (engine, build) if build is not None else None
 
 
-def counting_engine(name: str, fmt: str, normalize: str | None, library: str) -> str:
-    """Which engine counts `name` right now (for the count cache's key): `quicktok 0.4.0`, ...
+def counting_engine(name: str, fmt: str, normalize: str | None, library: str, fast: bool) -> str:
+    """Which engine counts `name` when the caller asks for a fast one or not (`fast`, as passed to
+    Backend.count), for the count cache's key: `quicktok 0.4.0`, `tiktoken 0.9.0`, ...
 
-    Decided without loading the tokenizer; the fast engine only counts large inputs (`preferred`).
+    Decided without loading the tokenizer.
     """
     engine = engine_for(name, fmt)
-    if engine and not normalize and preferred() and engine_version(engine) and (
+    if engine and not normalize and fast and enabled() and engine_version(engine) and (
             engine != "quicktok" or _quicktok_pinned(name)):
         return f"{engine} {engine_version(engine)}"
     return f"{library} {engine_version(library)}"
