@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import collections
 import contextlib
+import functools
 import signal
 from collections.abc import Callable, Iterable, Iterator
 from typing import TYPE_CHECKING, Any
@@ -36,6 +37,7 @@ def _start_worker(initializer: Callable[..., None] | None, initargs: tuple) -> N
         initializer(*initargs)
 
 
+@functools.cache  # once per process: a second kill must not stack another hook
 def _quiet_teardown() -> None:
     """After killing the workers, the executor's feeder thread may still write a shutdown sentinel to
     a pipe that is now closed (EBADF/EPIPE); multiprocessing prints that as a traceback after our one
