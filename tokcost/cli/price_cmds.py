@@ -25,6 +25,7 @@ class CostArgs:
     output_tokens: int | None
     output_ratio: str | None
     cache_hit: str
+    cache_write: str
     requests: int
     per_input: bool
     currency: str | None
@@ -55,6 +56,9 @@ def _cost_options(
     output_ratio: str | None = typer.Option(
         None, "--output-ratio", help="Output tokens = ceil(input tokens x R) per request (default: 0 output)."),
     cache_hit: str = typer.Option("0", "--cache-hit", help="Share of input tokens that are cache hits, 0..1."),
+    cache_write: str = typer.Option(
+        "0", "--cache-write", help="Share of input tokens written to the prompt cache, 0..1, billed at the "
+        "cache-write price (the input price where a model has none; said in a note)."),
     requests: int = typer.Option(1, "--requests", min=1, max=10**9, help="Repeat the whole job N times (default 1; "
                                  "with PATHs a request is the whole input unless --per-input)."),
     per_input: bool = typer.Option(False, "--per-input", help="Each plain-text input is its own request."),
@@ -87,7 +91,8 @@ def _cost_options(
     from tokcost.cli.names import stdin_hint
 
     stdin_hint(paths or [])
-    return CostArgs(paths or [], text, input_tokens, output_tokens, output_ratio, cache_hit, requests, per_input,
+    return CostArgs(paths or [], text, input_tokens, output_tokens, output_ratio, cache_hit, cache_write, requests,
+                    per_input,
                     currency, usd_cny, as_of, prices, at, reasoning_ratio, encoding, jobs, not no_cache, field,
                     scheduler)
 
@@ -154,15 +159,15 @@ def _print_cost(result: Any, args: CostArgs, fmt: Format, explain: bool = False)
         return
     if fmt is Format.csv:
         cols = ["model", "count_kind", "tokenizer", "requests", "input_tokens", "band_low", "band_high",
-                "output_tokens", "currency", "input_cost", "cache_hit_cost", "output_cost", "total_low",
-                "total_high", "price_source", "price_date", "tier"]
+                "output_tokens", "currency", "input_cost", "cache_hit_cost", "cache_write_cost", "output_cost",
+                "total_low", "total_high", "price_source", "price_date", "tier"]
         rows = []
         for r in records:
             b, j = r.breakdown, r.to_json()
             rows.append([r.model, r.count_kind, r.tokenizer, r.requests, r.input_tokens,
                          r.band.low if r.band else None, r.band.high if r.band else None, r.output_tokens,
                          r.currency, _csv_money(b.input_cost), _csv_money(b.cache_hit_cost),
-                         _csv_money(b.output_cost), *b.total_cost.csv_cells(),
+                         _csv_money(b.cache_write_cost), _csv_money(b.output_cost), *b.total_cost.csv_cells(),
                          j["price_source"], j["price_date"], b.tier, "ok", ""])
         blank = [""] * len(cols)
         rows += [[*blank, "error", str(e)] for e in result.errors]
@@ -226,10 +231,13 @@ def _print_explained(result: Any, args: CostArgs, title: str) -> None:
         typer.echo(f"  input tokens   {r.input_tokens:,}" + (f" (band {_band_cell(r)})" if r.band else ""))
         typer.echo(f"  output tokens  {r.output_tokens:,}")
         echo_wrapped(f"  price          {b.entry.describe()}" + (f"; tier {b.tier}" if b.tier else ""), " " * 17)
-        for label, money in (("input", b.input_cost), ("cache hit", b.cache_hit_cost), ("output", b.output_cost),
-                             ("total", r.total_cost)):
-            if label != "cache hit" or b.cache_hit_tokens.high:
-                typer.echo(f"  {label + ' cost':<14} {show_money(money)}")
+        parts = [("input", b.input_cost, True), ("cache hit", b.cache_hit_cost, b.cache_hit_tokens.high),
+                 ("cache write", b.cache_write_cost, b.cache_write_tokens.high), ("output", b.output_cost, True),
+                 ("total", r.total_cost, True)]
+        shown = [(label + " cost", money) for label, money, asked in parts if asked]
+        width = max(14, *(len(label) for label, _ in shown))
+        for label, money in shown:
+            typer.echo(f"  {label:<{width}} {show_money(money)}")
         for note in r.notes:
             echo_wrapped(f"  note: {note}", " " * 8)
     typer.echo("")

@@ -45,7 +45,8 @@ MODEL_KEYS: dict[str, tuple[type, bool]] = {
 PRICE_KEYS: dict[str, tuple[type, bool]] = {
     "model": (str, True), "doc_model": (str, True), "source": (str, True), "table": (str, True),
     "currency": (str, True), "per_tokens": (int, True), "input": (str, False),
-    "output": (str, False), "cache_hit_input": (str, False), "training": (str, False), "tier": (str, False),
+    "output": (str, False), "cache_hit_input": (str, False), "cache_write_input": (str, False),
+    "training": (str, False), "tier": (str, False),
     "prompt_min": (int, False), "prompt_max": (int, False), "effective": (str, True),
     "status": (str, True), "note": (str, False), "converted": (str, False), "conversion_rate": (str, False),
     "corrected_input": (str, False), "corrected_output": (str, False), "correction_source": (str, False),
@@ -83,6 +84,7 @@ class PriceEntry:
     valid_until: date | None  # exclusive
     status: str
     cache_hit_input: Amount | None = None
+    cache_write_input: Amount | None = None  # input tokens written to a prompt cache (Anthropic's 5-minute write)
     training: Amount | None = None  # fine-tuning: per training token (tokens x epochs)
     tier: str = ""
     prompt_min: int | None = None  # tier applies when prompt tokens > prompt_min
@@ -117,8 +119,8 @@ class PriceEntry:
         return above and (self.prompt_max is None or prompt_tokens <= self.prompt_max)
 
     def price_per(self, kind: str, tokens: int = 1_000_000) -> Amount | None:
-        """A price ("input", "output", "cache_hit_input", "training") restated per `tokens` tokens (exact:
-        units are powers of ten)."""
+        """A price ("input", "output", "cache_hit_input", "cache_write_input", "training") restated per
+        `tokens` tokens (exact: units are powers of ten)."""
         price: Amount | None = getattr(self, kind)
         return None if price is None else price * (Decimal(tokens) / Decimal(self.per_tokens))
 
@@ -348,8 +350,8 @@ def _price_entry(ctx: _Ctx, raw: dict[str, Any], vendor: Vendor, order: int,
     ctx.choice(raw, "model", models.keys())
     currency = ctx.currency(raw, "currency")
     ctx.choice(raw, "per_tokens", UNITS)
-    prices = {k: ctx.amount(raw, k) for k in ("input", "output", "cache_hit_input", "training",
-                                               "corrected_input", "corrected_output")}
+    prices = {k: ctx.amount(raw, k) for k in ("input", "output", "cache_hit_input", "cache_write_input",
+                                               "training", "corrected_input", "corrected_output")}
     if prices["input"] is None and prices["output"] is None:
         ctx.fail("input", "neither input nor output is given", "give at least one price")
     status = ctx.choice(raw, "status", STATUSES)
@@ -361,7 +363,8 @@ def _price_entry(ctx: _Ctx, raw: dict[str, Any], vendor: Vendor, order: int,
     return PriceEntry(
         model=raw["model"], vendor_name=vendor.name, doc_model=raw["doc_model"], source=raw["source"],
         table=raw["table"], currency=currency, per_tokens=raw["per_tokens"], input=prices["input"],
-        output=prices["output"], cache_hit_input=prices["cache_hit_input"], training=prices["training"],
+        output=prices["output"], cache_hit_input=prices["cache_hit_input"],
+        cache_write_input=prices["cache_write_input"], training=prices["training"],
         effective=raw["effective"],
         valid_from=valid_from, valid_until=valid_until, status=status, tier=raw.get("tier", ""),
         prompt_min=raw.get("prompt_min"), prompt_max=raw.get("prompt_max"), note=raw.get("note", ""),

@@ -51,7 +51,7 @@ def check(paths: Sequence[str] = (), *, model: str | None = None, budget: Money 
           requests: int = 1, fx: FxLike | None = None, as_of: DateLike | None = None, prices: str = "documents",
           encoding: str | None = None, jobs: int | None = None, per_input: bool = False, cache: bool = True,
           field: str | None = None, scheduler: str | None = None, at: InstantLike | None = None,
-          reasoning_ratio: DecimalLike | None = None) -> CheckResult:
+          reasoning_ratio: DecimalLike | None = None, cache_write: DecimalLike = 0) -> CheckResult:
     """Does the job fit the budget, and does every request fit the model's context window?
 
     The job is described as for `cost()` (same arguments, one model). For an estimate the high
@@ -73,7 +73,8 @@ def check(paths: Sequence[str] = (), *, model: str | None = None, budget: Money 
     result = cost(paths, models=[model], currency=currency or budget_cur, text=text, input_tokens=input_tokens,
                   output_tokens=output_tokens, output_ratio=output_ratio, cache_hit=cache_hit, requests=requests,
                   fx=fx, as_of=as_of, prices=prices, encoding=encoding, jobs=jobs, per_input=per_input,
-                  cache=cache, field=field, scheduler=scheduler, at=at, reasoning_ratio=reasoning_ratio)
+                  cache=cache, field=field, scheduler=scheduler, at=at, reasoning_ratio=reasoning_ratio,
+                  cache_write=cache_write)
     if result.errors:  # fail closed: an input that could not be read is never "ok"
         n = result.unread
         why = f"could not read {n} input{'s' if n != 1 else ''}; not checked" if n else "not checked"

@@ -101,8 +101,10 @@ class CostRecord:
             "model": self.model, "vendor": self.vendor, "tokenizer": self.tokenizer, "count_kind": self.count_kind,
             "requests": self.requests, "inputs": self.inputs,
             "input_tokens": self.input_tokens, "output_tokens": self.output_tokens,
-            "cache_hit_tokens": _tokens_json(b.cache_hit_tokens), "currency": b.currency,
+            "cache_hit_tokens": _tokens_json(b.cache_hit_tokens),
+            "cache_write_tokens": _tokens_json(b.cache_write_tokens), "currency": b.currency,
             "input_cost": b.input_cost.to_json(), "cache_hit_cost": b.cache_hit_cost.to_json(),
+            "cache_write_cost": b.cache_write_cost.to_json(),
             "output_cost": b.output_cost.to_json(), "total_cost": b.total_cost.to_json(),
             "price_source": f"{e.source}, table {e.table}", "price_date": e.effective, "price_status": e.status,
             "price_currency": e.currency, "price_unit": e.per_tokens, "tier": b.tier or None,
@@ -285,9 +287,10 @@ def _tiered(model: ModelRecord) -> bool:
 
 
 def _price(model: ModelRecord, reqs: Sequence[RequestTokens], repeat: int, *, cache_hit: Decimal,
-           as_of: date | None, currency: str | None, fx: FxRate) -> CostBreakdown:
+           cache_write: Decimal, as_of: date | None, currency: str | None, fx: FxRate) -> CostBreakdown:
     """Tierless prices are linear, so all requests are priced at once; tiers are chosen per request."""
-    price = functools.partial(estimate_cost, model, cache_hit_ratio=cache_hit, as_of=as_of, fx=fx)
+    price = functools.partial(estimate_cost, model, cache_hit_ratio=cache_hit, cache_write_ratio=cache_write,
+                              as_of=as_of, fx=fx)
     if not _tiered(model):
         inp = sum((r.input for r in reqs), Amount.of(0))
         out = sum((r.output for r in reqs), Amount.of(0))
@@ -313,7 +316,9 @@ def _combine(parts: list[CostBreakdown], main: CostBreakdown) -> CostBreakdown:
     return dataclasses.replace(
         main, requests=sum(p.requests for p in parts), input_tokens=total("input_tokens"),
         output_tokens=total("output_tokens"), cache_hit_tokens=total("cache_hit_tokens"),
-        input_cost=total("input_cost"), cache_hit_cost=total("cache_hit_cost"), output_cost=total("output_cost"),
+        cache_write_tokens=total("cache_write_tokens"), input_cost=total("input_cost"),
+        cache_hit_cost=total("cache_hit_cost"), cache_write_cost=total("cache_write_cost"),
+        output_cost=total("output_cost"),
         total_cost=total("total_cost"), tier="; ".join(tiers), notes=tuple(notes),
         fx=next((p.fx for p in parts if p.fx is not None), None))
 
@@ -325,7 +330,7 @@ def _record(model: ModelRecord, job: Job, given: bool, opts: PriceOptions, own_f
     if reasoning_note:
         part_notes.insert(0, reasoning_note)
     repeat = opts.requests
-    breakdown = _price(model, reqs, repeat, cache_hit=opts.cache_hit, as_of=opts.as_of,
+    breakdown = _price(model, reqs, repeat, cache_hit=opts.cache_hit, cache_write=opts.cache_write, as_of=opts.as_of,
                        currency=opts.currency, fx=_fx_for(model, opts))
     notes = list(breakdown.notes) + part_notes + _overridden(job, model)
     if breakdown.entry.status == "current" and breakdown.entry.note:
@@ -393,13 +398,15 @@ def cost(paths: Sequence[str] = (), *, models: Sequence[str] | str, text: str | 
          prices: str = "documents", encoding: str | None = None, jobs: int | None = None,
          per_input: bool = False, cache: bool = True, field: str | None = None,
          scheduler: str | None = None, epochs: int | None = None, at: InstantLike | None = None,
-         reasoning_ratio: DecimalLike | None = None) -> CostResult:
+         reasoning_ratio: DecimalLike | None = None, cache_write: DecimalLike = 0) -> CostResult:
     """Price a job for each model; `models` containing "all" ranks every model, cheapest first.
 
     Inputs that cannot be read and models without a current price (prices="current") are listed
     in the result's `.errors`; the rest are still priced. `field` reads the inputs as datasets (one
     request per record, tokcost.datasets); `scheduler` counts them on a Dask cluster; `epochs` adds
     each model's fine-tuning (training) cost for that many epochs (tokcost.pricing.training).
+    `cache_hit` / `cache_write`: the shares of each request's input tokens read from / written to the
+    prompt cache, billed at the cache-hit / cache-write price (the input price where a model has none, said).
     Without `models`, each chat request is priced by the model its body names (body.model)."""
     from_requests = not model_names(models) and input_tokens is None
     if from_requests:
@@ -412,7 +419,7 @@ def cost(paths: Sequence[str] = (), *, models: Sequence[str] | str, text: str | 
     ranked = any(n.lower() == "all" for n in model_names(models))
     opts = PriceOptions.parse(output_tokens=output_tokens, output_ratio=output_ratio, cache_hit=cache_hit,
                               requests=requests, currency=currency, fx=fx, as_of=as_of, prices=prices, at=at,
-                              reasoning_ratio=reasoning_ratio)
+                              reasoning_ratio=reasoning_ratio, cache_write=cache_write)
     own_ids = {m.id for m in own.models} if own is not None else set()
     if input_tokens is not None and (paths or text is not None):
         raise UsageError("give PATHs/--text or --input-tokens, not both")

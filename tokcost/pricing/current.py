@@ -3,11 +3,11 @@
 Two sources, tried in the order a model lists them:
 - genai-prices (imported lazily; its data ships inside the package and no network is used): its
   prices are evaluated at the instant `at` (so DeepSeek's off-peak window, start dates and tiers
-  apply), with its `processing: batch` variant for OpenAI batch files, cache-read prices kept and
-  cache-write prices stated.
+  apply), with its `processing: batch` variant for OpenAI batch files, cache-read and cache-write
+  (5-minute) prices kept; a 1-hour cache-write price is stated, not applied.
 - LiteLLM's `model_prices_and_context_window.json` from the pinned litellm wheel (an asset, USD per
-  token), for models genai-prices lacks: input/output/cache-read, its tiered_pricing ranges, and
-  `*_batches` prices.
+  token), for models genai-prices lacks: input/output/cache-read/cache-write, its tiered_pricing
+  ranges, and `*_batches` prices.
 Entries are labelled with their source and version, status "current", and start on the source's
 data date, so they are never mixed with the 2024 document rows. A staleness warning is given when
 genai-prices' newest price data is more than 90 days older than `at`.
@@ -33,7 +33,8 @@ SOURCE = "genai-prices"
 LITELLM = "LiteLLM"
 STALE_DAYS = 90
 _VERIFIED = re.compile(r"verified on (\d{4}-\d{2}-\d{2})")
-_KINDS = {"input": "input_mtok", "output": "output_mtok", "cache_hit_input": "cache_read_mtok"}
+_KINDS = {"input": "input_mtok", "output": "output_mtok", "cache_hit_input": "cache_read_mtok",
+          "cache_write_input": "cache_write_mtok"}
 _MODEL_KEYS = {"id", "vendor", "vendor_name", "display_name", "count_kind", "tokenizer", "proxy_tokenizer",
                "sources", "reasoning", "reasoning_ratio", "comment"}
 
@@ -183,8 +184,9 @@ def _genai(record: ModelRecord, ref: str, at: datetime, batch: bool) -> tuple[li
         notes.append("batch price (genai-prices processing=batch variant)")
     elif batch:
         notes.append(f"{src.label} states no batch price for {model.id}: standard price")
-    if getattr(prices, "cache_write_mtok", None) is not None:
-        notes.append(f"cache write {prices.cache_write_mtok} USD/1M tokens (not applied: no cache writes given)")
+    if getattr(prices, "cache_write_1h_mtok", None) is not None:
+        notes.append(f"1-hour cache writes {_price_text(prices.cache_write_1h_mtok)} USD/1M tokens: not applied "
+                     "(--cache-write bills the 5-minute cache-write price)")
     values = {kind: getattr(prices, attr, None) for kind, attr in _KINDS.items()}
     starts = sorted({t.start for v in values.values() if v is not None and _tiered(v) for t in v.tiers})
     bounds = list(zip([None, *starts], [*starts, None], strict=True))
@@ -220,9 +222,18 @@ def _time_of_day(model: Any, at: datetime) -> list[str]:
 def _entry(model_id: str, amounts: dict[str, Amount | None], low: int | None, high: int | None, order: int,
            label: dict[str, Any]) -> PriceEntry:
     return PriceEntry(model=model_id, currency="USD", per_tokens=1_000_000, input=amounts["input"],
-                      output=amounts["output"], cache_hit_input=amounts["cache_hit_input"], valid_until=None,
+                      output=amounts["output"], cache_hit_input=amounts["cache_hit_input"],
+                      cache_write_input=amounts.get("cache_write_input"), valid_until=None,
                       status="current", tier=_tier_text(low, high), prompt_min=low, prompt_max=high, order=order,
                       **label)
+
+
+def _price_text(value: Any) -> str:
+    """A genai-prices price in words, with its prompt tiers if it has any."""
+    if not _tiered(value):
+        return str(_at(value, None))
+    tiers = ", ".join(f"prompt > {t.start:,} tokens: {_at(t.price, None)}" for t in value.tiers)
+    return f"{_at(value, None)} ({tiers})"
 
 
 def _tier_text(low: int | None, high: int | None) -> str:
@@ -279,21 +290,40 @@ def _litellm(record: ModelRecord, key: str, batch: bool) -> tuple[list[PriceEntr
     suffix = "_batches" if batch and row.get("input_cost_per_token_batches") is not None else ""
     note = "batch price (input/output_cost_per_token_batches)" if suffix else (
         "LiteLLM states no batch price: standard price" if batch else "")
-    if row.get("cache_creation_input_token_cost") is not None:
-        write = _per_m(row["cache_creation_input_token_cost"])
-        note += f"{'; ' if note else ''}cache write {write} USD/1M tokens (not applied)"
+    note = "; ".join(n for n in (note, *_litellm_write_notes(row, key)) if n)
     tiers = row.get("tiered_pricing")
     if isinstance(tiers, list) and tiers:
         entries = []
         for i, t in enumerate(tiers):
             low, high = (int(x) for x in t["range"])
             amounts = {"input": _per_m(t.get("input_cost_per_token")), "output": _per_m(t.get("output_cost_per_token")),
-                       "cache_hit_input": _per_m(t.get("cache_read_input_token_cost"))}
+                       "cache_hit_input": _per_m(t.get("cache_read_input_token_cost")),
+                       "cache_write_input": _litellm_write(t)}
             entries.append(_entry(record.id, amounts, low or None, high, i, {**label, "note": note}))
         return entries, row.get("max_input_tokens")
     amounts = {"input": _per_m(row.get(f"input_cost_per_token{suffix}")),
                "output": _per_m(row.get(f"output_cost_per_token{suffix}")),
-               "cache_hit_input": _per_m(row.get("cache_read_input_token_cost"))}
+               "cache_hit_input": _per_m(row.get("cache_read_input_token_cost")),
+               "cache_write_input": _litellm_write(row)}
     if amounts["input"] is None and amounts["output"] is None:
         raise LookupError(f"{key!r} has no token prices")
     return [_entry(record.id, amounts, None, None, 0, {**label, "note": note})], row.get("max_input_tokens")
+
+
+def _litellm_write(row: dict[str, Any]) -> Amount | None:
+    """LiteLLM's cache-write price; its 0 (DeepSeek's rows) means no separate write charge, not free
+    writes: such writes are cache misses, billed at the input price."""
+    value = row.get("cache_creation_input_token_cost")
+    return None if value is None or Decimal(value) == 0 else _per_m(value)
+
+
+def _litellm_write_notes(row: dict[str, Any], key: str) -> list[str]:
+    notes = []
+    if row.get("cache_creation_input_token_cost") is not None and _litellm_write(row) is None:
+        notes.append(f"LiteLLM states cache write 0 for {key}: read as no cache-write price (writes are billed "
+                     "at the input price)")
+    hour = row.get("cache_creation_input_token_cost_above_1hr")
+    if hour is not None:
+        notes.append(f"1-hour cache writes {_per_m(hour)} USD/1M tokens: not applied (--cache-write bills the "
+                     "5-minute cache-write price)")
+    return notes

@@ -181,12 +181,14 @@ class PriceOptions:
     fx_given: bool = False  # a rate given by the caller beats every dated rate
     at: datetime | None = None  # with prices="current": the instant the prices are read at
     reasoning_ratio: Decimal | None = None  # reasoning models: hidden reasoning tokens per visible output token
+    cache_write: Decimal = Decimal(0)  # share of each request's input tokens written to the prompt cache
 
     @classmethod
     def parse(cls, *, output_tokens: int | None = None, output_ratio: DecimalLike | None = None,
               cache_hit: DecimalLike = 0, requests: int = 1, currency: str | None = None,
               fx: FxLike | None = None, as_of: DateLike | None = None, prices: str = "documents",
-              at: InstantLike | None = None, reasoning_ratio: DecimalLike | None = None) -> PriceOptions:
+              at: InstantLike | None = None, reasoning_ratio: DecimalLike | None = None,
+              cache_write: DecimalLike = 0) -> PriceOptions:
         ratio = parse_decimal_option(output_ratio, "output ratio", Decimal(10**6))
         if output_tokens is not None and ratio is not None:
             raise UsageError("give --output-tokens or --output-ratio, not both")
@@ -194,16 +196,28 @@ class PriceOptions:
             whole_option(output_tokens, "--output-tokens", 0, MAX_TOKENS)
         if ratio is not None and ratio < 0:
             raise UsageError("the output ratio cannot be negative")
-        hit = parse_decimal_option(cache_hit, "cache-hit ratio") or Decimal(0)
-        if not 0 <= hit <= 1:
-            raise UsageError(f"the cache-hit ratio must be between 0 and 1, not {hit}")
+        hit, write = _cache_shares(cache_hit, cache_write)
         whole_option(requests, "--requests", 1, MAX_REQUESTS)
         _check_prices(prices)
         reasoning = parse_decimal_option(reasoning_ratio, "reasoning ratio", Decimal(10**6))
         if reasoning is not None and reasoning < 0:
             raise UsageError("the reasoning ratio cannot be negative")
         return cls(output_tokens, ratio, hit, requests, parse_currency(currency), parse_fx(fx), parse_as_of(as_of),
-                   prices, fx is not None, _instant(at) if prices == "current" else None, reasoning)
+                   prices, fx is not None, _instant(at) if prices == "current" else None, reasoning, write)
+
+
+def _cache_shares(cache_hit: DecimalLike, cache_write: DecimalLike) -> tuple[Decimal, Decimal]:
+    """The shares of each request's input tokens read from (hits) and written to the prompt cache."""
+    hit = parse_decimal_option(cache_hit, "cache-hit ratio") or Decimal(0)
+    if not 0 <= hit <= 1:
+        raise UsageError(f"the cache-hit ratio must be between 0 and 1, not {hit}")
+    write = parse_decimal_option(cache_write, "cache-write ratio") or Decimal(0)
+    if not 0 <= write <= 1:
+        raise UsageError(f"the cache-write ratio (--cache-write) must be between 0 and 1, not {write}")
+    if hit + write > 1:
+        raise UsageError(f"--cache-hit {hit} + --cache-write {write} = {hit + write}: cache hits and cache writes "
+                         "are shares of the same input tokens and cannot add up to more than 1")
+    return hit, write
 
 
 def _instant(value: InstantLike | None) -> datetime:

@@ -1,7 +1,7 @@
 """Which printed figure bills each part of a request: selection by provenance, per price field.
 
-For each field (input, output, cache-hit input) separately, among the model's entries in effect on the
-day for the prompt size:
+For each field (input, output, cache-hit input, cache-write input) separately, among the model's entries
+in effect on the day for the prompt size:
 1. a tier-specific figure beats an untiered one (the tier is what the vendor bills);
 2. provenance, for the requested currency: the vendor's own figure in that currency; else the vendor's
    own figure in the other currency, converted at the stated rate (`fx`); else a document author's
@@ -25,7 +25,7 @@ from tokcost.errors import UsageError
 from tokcost.pricing.catalog import ModelRecord, PriceEntry, fx_rates, unit_label
 from tokcost.pricing.money import Amount, FxRate, Money
 
-KINDS = ("input", "output", "cache_hit_input")
+KINDS = ("input", "output", "cache_hit_input", "cache_write_input")
 _MONTH = re.compile(r"(?:before )?(\d{4})-(\d{2})(?:-\d{2})?")
 _DAY = re.compile(r"(?:before )?(\d{4})-(\d{2})-(\d{2})")
 
@@ -233,7 +233,7 @@ def _convert(price: Amount, source: str, target: str, fx: FxRate) -> Amount:
 
 def _undo(e: PriceEntry, kind: str, price: Amount, target: str, rate: FxRate, row: str) -> tuple[Amount, str]:
     """Recover the vendor's figure from the author's rounded conversion at the author's own rate."""
-    printed = getattr(e, f"printed_{kind}") or price.format()
+    printed = getattr(e, f"printed_{kind}", "") or price.format()
     if not price.is_exact or getattr(e, f"corrected_{kind}", None) is not None:
         back = _convert(price, e.currency, target, rate)
         return back, f"the document's conversion {printed} {e.currency} undone at its rate {rate.short()}, {row}"
