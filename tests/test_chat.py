@@ -78,11 +78,23 @@ def test_bare_list_and_text_parts(capsys, tmp_path):
 
 
 def test_non_openai_counts_content_only(capsys, chat_file):
-    # Mixtral has no pinned chat template: content only, and the output says so
-    rec = tokens(capsys, chat_file, "mixtral-8x22b")["mixtral-8x22b"]
-    enc = get_tokenizer("mistral-v3").encode
+    # Moonshot has no pinned chat template (and no offline tokenizer): content only, and the output says so
+    rec = tokens(capsys, chat_file, "moonshot-v1-8k")["moonshot-v1-8k"]
+    enc = get_tokenizer("qwen").encode
     assert rec["input_tokens"] == sum(len(enc(m["content"])) for m in COOKBOOK)
     assert any("overhead is not published; content tokens only" in n for n in rec["notes"])
+
+
+def test_mixtral_frames_the_chat_as_mistral_common(capsys, chat_file):
+    # Mistral's framing is mistral-common's: the five system messages become one prompt on the user turn
+    from mistral_common.protocol.instruct.request import ChatCompletionRequest
+    from mistral_common.tokens.tokenizers.mistral import MistralTokenizer
+
+    rec = tokens(capsys, chat_file, "mixtral-8x22b")["mixtral-8x22b"]
+    messages = [{k: v for k, v in m.items() if k != "name"} for m in COOKBOOK]
+    ref = MistralTokenizer.v3().encode_chat_completion(ChatCompletionRequest(messages=messages)).tokens
+    assert rec["input_tokens"] == len(ref)
+    assert any("InstructTokenizerV3) encoded and counted exactly" in n for n in rec["notes"])
 
 
 def test_jsonl_batch(capsys, tmp_path):

@@ -6,10 +6,14 @@ Golden figures come from the vendors' own published examples:
 - OpenAI vision docs: 1024x1024 high detail = 765 tokens; 2048x4096 high = 1105; any size low = 85;
   gpt-4o-mini 1024x1024 high = 2833 + 4 x 5667 = 25501.
 - Anthropic vision docs: 1000x1000 = 1334 tokens, 1092x1092 = 1590 (width x height / 750).
+- Qwen2-VL's smart_resize with Model Studio's default pixel range, Pixtral's patch grid and GLM-4V's
+  fixed 1602, computed by hand from the published formulas (see test_vendor_image_rules_by_hand).
+- Mistral's chat framing: mistral-common's own `encode_chat_completion` (installed with the `test` extra).
 """
 from __future__ import annotations
 
 import base64
+import io
 import json
 import struct
 import zlib
@@ -114,8 +118,47 @@ def test_image_rules_match_vendor_examples(vendor, model, size, detail, expected
 def test_unknown_size_is_a_labelled_upper_bound_never_zero():
     low, high, note = image_tokens(ImagePart(None, None, "auto", "https://x/y.png", "remote URL"), "openai", "gpt-4o")
     assert (low, high) == (255, 1445) and "upper bound" in note
-    low, high, note = image_tokens(ImagePart(None, None, "auto", "u", "remote"), "deepseek", "deepseek-v2")
+    low, high, note = image_tokens(ImagePart(None, None, "auto", "u", "remote"), "moonshot", "moonshot-v1-8k")
     assert low > 0 and "publishes no image rule" in note
+    low, high, note = image_tokens(ImagePart(None, None, "auto", "u", "remote"), "alibaba", "qwen-vl-max")
+    assert (low, high) == (6, 1282) and "upper bound" in note
+
+
+@pytest.mark.parametrize(("vendor", "model", "size", "expected"), [
+    # 1024 rounds to 1036 (37 x 28); 1036^2 > 1280 x 28^2, so beta = sqrt(1024^2 / 1003520) and each side
+    # is floor(1024 / beta / 28) x 28 = 980: 35 x 35 + 2
+    ("alibaba", "qwen-vl-max", (1024, 1024), 35 * 35 + 2),
+    ("alibaba", "qwen2.5-vl-72b-instruct", (448, 224), 16 * 8 + 2),  # multiples of 28, in range
+    ("alibaba", "qwen-vl-plus", (20, 20), 2 * 2 + 2),  # 28x28 < min_pixels 3136: scaled up to 56x56
+    ("mistral", "pixtral-12b", (1024, 1024), 64 * 64 + 64),  # 64 rows of 64 [IMG] + a break/end each
+    ("mistral", "pixtral-12b", (3000, 1000), 64 * 22 + 22),  # fit to 1024x341: 64 cols, ceil(341/16) rows
+    ("zhipu", "glm-4v-plus", (800, 600), 1602),  # (1120/14/2)^2 + boi + eoi, any size
+])
+def test_vendor_image_rules_by_hand(vendor, model, size, expected):
+    low, high, note = image_tokens(ImagePart(*size, "auto", "x.png"), vendor, model)
+    assert low == high == expected
+    assert "stands in" not in note
+
+
+@pytest.mark.parametrize(("vendor", "model"), [("deepseek", "deepseek-chat"), ("zhipu", "glm-4"),
+                                               ("zhipu", "glm-4.5-air"), ("mistral", "mixtral-8x22b")])
+def test_text_only_models_refuse_images(vendor, model):
+    """A text-only model's API rejects an image part: pricing the request anyway would be a wrong answer."""
+    from tokcost.pricing.images import TextOnly
+
+    with pytest.raises(TextOnly, match="takes text only"):
+        image_tokens(ImagePart(512, 512, "auto", "cat.png"), vendor, model)
+
+
+def test_text_only_model_with_an_image_is_an_error_for_that_model_only(capsys, tmp_path):
+    (tmp_path / "cat.png").write_bytes(png(1024, 1024))
+    req = tmp_path / "req.json"
+    req.write_text(json.dumps({"messages": [{"role": "user", "content": [
+        {"type": "text", "text": "What is this?"}, {"type": "image_url", "image_url": {"url": "cat.png"}}]}]}), "utf-8")
+    code, out, err = run(capsys, "cost", str(req), "-m", "gpt-4o,deepseek-v2", "-f", "json")
+    assert code == 1
+    assert [r["model"] for r in json.loads(out)] == ["gpt-4o"]
+    assert "deepseek-v2" in err and "takes text only" in err
 
 
 def test_image_sizes_from_headers():
@@ -231,3 +274,87 @@ def test_llama3_documented_prompt_format(capsys, tmp_path):
             count("assistant"), count("\n\n")]
     assert rec["input_tokens"] == 9 + sum(text) == 21
     assert any("documented prompt format" in n for n in rec["notes"])
+
+
+# ---------------------------------------------------------------- Mistral's framing (mistral-common)
+
+MISTRAL_TOOLS = [{"type": "function", "function": {
+    "name": "get_current_weather", "description": "Get the current weather in a given location",
+    "parameters": {"type": "object", "properties": {"location": {"type": "string", "description": "城市"},
+                                                    "unit": {"type": "string", "enum": ["celsius", "fahrenheit"]}},
+                   "required": ["location"]}}}]
+MISTRAL_CHATS = {
+    "zh-system-multi-turn": [{"role": "system", "content": "你是一个乐于助人的助手。"}, {"role": "user", "content": "北京的天气怎么样？"},
+                             {"role": "assistant", "content": "晴，25度。 "}, {"role": "user", "content": "And tomorrow?"}],
+    "en-no-system": [{"role": "user", "content": "Hello there, how are you?"}, {"role": "assistant", "content": "Fine, thanks."},
+                     {"role": "user", "content": "Tell me a joke."}],
+    "runs-and-two-systems": [{"role": "system", "content": "Be brief."}, {"role": "user", "content": "First."},
+                             {"role": "user", "content": [{"type": "text", "text": "Second"}, {"type": "text", "text": "part"}]},
+                             {"role": "system", "content": "Answer in French."}, {"role": "user", "content": "Third."}],
+    "assistant-first": [{"role": "assistant", "content": "Hi! Ask me anything."}, {"role": "user", "content": "Why is the sky blue?"}],
+}
+MISTRAL_TOOL_CHAT = [
+    {"role": "system", "content": "You can call tools."}, {"role": "user", "content": "Weather in Paris?"},
+    {"role": "assistant", "content": None, "tool_calls": [{"id": "abcDEF123", "type": "function", "function": {
+        "name": "get_current_weather", "arguments": "{\"location\": \"Paris\", \"unit\": \"celsius\"}"}}]},
+    {"role": "tool", "tool_call_id": "abcDEF123", "name": "get_current_weather", "content": "{\"temperature\": 21, \"sky\": \"晴\"}"},
+    {"role": "assistant", "content": "It is 21 °C and sunny."}, {"role": "user", "content": "And in 北京?"}]
+
+
+def mistral_reference(factory: str, messages: list, tools: list | None = None) -> int:
+    """mistral-common's own token count of a chat request (its MistralTokenizer, no network)."""
+    from mistral_common.protocol.instruct.request import ChatCompletionRequest
+    from mistral_common.tokens.tokenizers.mistral import MistralTokenizer
+
+    tok = {"v1": MistralTokenizer.v1, "v3": MistralTokenizer.v3, "tekken": lambda: MistralTokenizer.v3(is_tekken=True),
+           "pixtral": lambda: MistralTokenizer.v3(is_tekken=True, is_mm=True)}[factory]()
+    return len(tok.encode_chat_completion(ChatCompletionRequest(messages=messages, tools=tools)).tokens)
+
+
+@pytest.mark.parametrize(("version", "tokenizer", "factory"), [("v1", "mistral-v1", "v1"), ("v3", "mistral-v3", "v3"),
+                                                              ("v3", "tekken", "tekken")])
+@pytest.mark.parametrize("chat", [*MISTRAL_CHATS, "tools"])
+def test_mistral_framing_equals_mistral_common(version, tokenizer, factory, chat):
+    """Control tokens + each text encoded on its own = mistral-common's encode_chat_completion, for each
+    instruct version and tokenizer tokcost pins (v1 has no tool format: tools are v3 only)."""
+    from tokcost.pricing.mistral_chat import frame
+    from tokcost.tokenizers import get_tokenizer
+
+    if chat == "tools" and version == "v1":
+        pytest.skip("InstructTokenizerV1 has no tool format")
+    messages, tools = (MISTRAL_TOOL_CHAT, MISTRAL_TOOLS) if chat == "tools" else (MISTRAL_CHATS[chat], None)
+    assert frame(version, messages, tools).count(get_tokenizer(tokenizer).count) == mistral_reference(factory, messages, tools)
+
+
+def test_mixtral_request_counted_exactly(capsys, tmp_path):
+    """The catalog's Mistral model prices the whole framed request, tools included, as mistral-common counts it."""
+    req = tmp_path / "chat.json"
+    req.write_text(json.dumps({"messages": MISTRAL_TOOL_CHAT, "tools": MISTRAL_TOOLS}), "utf-8")
+    [rec] = cost_json(capsys, req, "-m", "mixtral-8x22b")
+    assert rec["input_tokens"] == mistral_reference("v3", MISTRAL_TOOL_CHAT, MISTRAL_TOOLS) == 206
+    assert any("InstructTokenizerV3) encoded and counted exactly" in n for n in rec["notes"])
+    assert not any("not exact" in n or "content tokens only" in n for n in rec["notes"])
+
+
+@pytest.mark.parametrize("size", [(1024, 1024), (3000, 1000), (17, 900), (1, 1)])
+@pytest.mark.parametrize("order", ["text-image", "image-text", "text-image-text"])
+def test_pixtral_image_request_equals_mistral_common(monkeypatch, size, order):
+    """Pixtral: the framing of text around images plus the grid rule per image = mistral-common's count."""
+    import mistral_common.tokens.tokenizers.image as mimage
+    import numpy as np
+    from PIL import Image
+
+    from tokcost.pricing.mistral_chat import frame
+    from tokcost.tokenizers import get_tokenizer
+
+    # the pixels' transform needs opencv; the token count does not depend on it
+    monkeypatch.setattr(mimage, "transform_image", lambda image, new: np.zeros((3, new[1], new[0])))
+    buf = io.BytesIO()
+    Image.new("RGB", size).save(buf, "PNG")
+    img = {"type": "image_url", "image_url": {"url": "data:image/png;base64," + base64.b64encode(buf.getvalue()).decode()}}
+    txt = {"type": "text", "text": "What is in this picture? 图里有什么？"}
+    parts = {"text-image": [txt, img], "image-text": [img, txt], "text-image-text": [txt, img, txt]}[order]
+    messages = [{"role": "system", "content": "Describe briefly."}, {"role": "user", "content": parts}]
+    ours = frame("v3", messages, None).count(get_tokenizer("tekken").count)
+    ours += image_tokens(ImagePart(*size, "auto", "x.png"), "mistral", "pixtral-12b")[0]
+    assert ours == mistral_reference("pixtral", messages)

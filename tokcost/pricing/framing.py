@@ -3,7 +3,8 @@
 - OpenAI models: messages with the cookbook's per-message overhead (tokcost.pricing.jobs), tools by
   the cookbook's tool rule for the model's encoding (tokcost.pricing.tools).
 - Open-weight vendors with a pinned chat template (tokcost.pricing.templates): the whole request
-  rendered by the template, tools included where the template renders them.
+  rendered by the template, tools included where the template renders them; Mistral's requests
+  encoded as mistral-common encodes them (tokcost.pricing.mistral_chat).
 - Everyone else: the messages' content, plus the tools' JSON text; both labelled.
 - Images: each vendor's image rule (tokcost.pricing.images); unknown sizes make a labelled range.
 
@@ -48,7 +49,7 @@ def prompt_tokens(req: Request, model: ModelRecord, tokenizer: str) -> tuple[int
         n = req.templated[template]
         if req.tools is not None and not _renders_tools(template):
             n += req.tool_json[tokenizer]
-            notes.append(f"tools: {template}'s template does not render tools; their JSON text is counted "
+            notes.append(f"tools: {template}'s framing does not render tools; their JSON text is counted "
                          "(not exact)")
         return n, notes
     notes.append(f"chat inputs: {model.vendor_name}'s chat-format overhead is not published; content tokens only")
@@ -75,9 +76,9 @@ def _openai_tools(req: Request, tokenizer: str, notes: list[str]) -> int:
 
 
 def _renders_tools(template: str) -> bool:
-    from tokcost.pricing.templates import template_source
+    from tokcost.pricing.templates import renders_tools
 
-    return "tools" in template_source(template)
+    return renders_tools(template)
 
 
 def image_amount(req: Request, model: ModelRecord) -> tuple[Amount, list[str]]:

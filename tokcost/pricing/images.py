@@ -4,7 +4,8 @@ and their input tokens by the vendor's published rule (tokcost/data/images.toml)
 A size that cannot be known (a remote URL, an unreadable file) is counted as the rule's upper bound
 (`max_tokens`) with the lower bound at the rule's minimum, so the cost is a range whose high end a
 budget check tests; a vendor that publishes no rule is counted with OpenAI's high-detail tile rule
-and says so. An image is never counted as zero tokens.
+and says so. An image is never counted as zero tokens. A model that takes no images (kind "none")
+refuses the request: its API would reject it, so no price of it is true (TextOnly).
 """
 from __future__ import annotations
 
@@ -19,11 +20,16 @@ from importlib import resources
 from pathlib import Path
 from typing import Any
 
-from tokcost.errors import DataError
+from tokcost.errors import DataError, TokcostError
 
 _KINDS = {"tiles": ("base", "per_tile", "tile", "fit", "short"), "pixels": ("long_edge", "pixels_per_token"),
-          "fixed": ("tokens",)}
+          "fixed": ("tokens",), "resize": ("factor", "min_pixels", "max_pixels", "extra"),
+          "grid": ("patch", "long_edge"), "none": ()}
 _COMMON = ("id", "vendor", "models", "kind", "source", "max_tokens")
+
+
+class TextOnly(TokcostError):
+    """An image part sent to a model that takes text only."""
 
 
 @dataclass(frozen=True)
@@ -47,10 +53,23 @@ class ImageRule:
     max_tokens: int
     params: dict[str, int]
 
+    def matches(self, model_id: str) -> int:
+        """The length of the longest `models` entry naming this model (0: none). A prefix, except for
+        kind "none", whose entries are ids (and their snapshots `id-...`): glm-4 is text-only, glm-4v is not."""
+        if self.kind == "none":
+            return max((len(m) for m in self.models if model_id == m or model_id.startswith(m + "-")), default=0)
+        return max((len(m) for m in self.models if model_id.startswith(m)), default=0)
+
     def tokens(self, width: int, height: int, detail: str) -> int:
         p = self.params
         if self.kind == "fixed":
             return p["tokens"]
+        if self.kind == "resize":
+            h, w = smart_resize(height, width, p["factor"], p["min_pixels"], p["max_pixels"])
+            return (h // p["factor"]) * (w // p["factor"]) + p["extra"]
+        if self.kind == "grid":
+            cols, rows = _grid(width, height, p["patch"], p["long_edge"])
+            return cols * rows + rows
         if self.kind == "pixels":
             scale = min(1.0, p["long_edge"] / max(width, height))
             w, h = math.floor(width * scale), math.floor(height * scale)
@@ -65,14 +84,41 @@ class ImageRule:
 
     def low_bound(self, detail: str) -> int:
         """The fewest tokens any image can cost under this rule (for an unknown size)."""
+        p = self.params
         if self.kind == "fixed":
-            return self.params["tokens"]
+            return p["tokens"]
+        if self.kind == "resize":
+            return p["min_pixels"] // p["factor"] ** 2 + p["extra"]
+        if self.kind == "grid":
+            return 2  # one patch and its [IMG_END]
         if self.kind == "pixels":
             return 1
-        return self.params["base"] + (0 if detail == "low" else self.params["per_tile"])
+        return p["base"] + (0 if detail == "low" else p["per_tile"])
 
     def high_bound(self, detail: str) -> int:
         return self.params["base"] if self.kind == "tiles" and detail == "low" else self.max_tokens
+
+
+def smart_resize(height: int, width: int, factor: int, min_pixels: int, max_pixels: int) -> tuple[int, int]:
+    """Qwen2-VL's resize (qwen-vl-utils `smart_resize`, transformers' Qwen2VLImageProcessor): each side
+    rounded to a multiple of `factor`, then the area scaled into [min_pixels, max_pixels]."""
+    h_bar, w_bar = round(height / factor) * factor, round(width / factor) * factor
+    if h_bar * w_bar > max_pixels:
+        beta = math.sqrt(height * width / max_pixels)
+        h_bar = max(factor, math.floor(height / beta / factor) * factor)
+        w_bar = max(factor, math.floor(width / beta / factor) * factor)
+    elif h_bar * w_bar < min_pixels:
+        beta = math.sqrt(min_pixels / (height * width))
+        h_bar, w_bar = math.ceil(height * beta / factor) * factor, math.ceil(width * beta / factor) * factor
+    return h_bar, w_bar
+
+
+def _grid(width: int, height: int, patch: int, long_edge: int) -> tuple[int, int]:
+    """Pixtral's patch grid (mistral-common ImageEncoder `_image_to_num_tokens`): columns, rows."""
+    ratio = max(width / long_edge, height / long_edge)
+    if ratio > 1:
+        width, height = max(round(width / ratio), 1), max(round(height / ratio), 1)
+    return (width - 1) // patch + 1, (height - 1) // patch + 1
 
 
 def _fit(width: int, height: int, box: int) -> tuple[int, int]:
@@ -92,22 +138,27 @@ def _rule(i: int, raw: dict[str, Any]) -> ImageRule:
     kind = raw.get("kind")
     if kind not in _KINDS:
         raise DataError(f"images.toml rule #{i}: kind must be one of {', '.join(_KINDS)}")
-    allowed = set(_COMMON) | set(_KINDS[kind])
+    allowed = (set(_COMMON) - ({"max_tokens"} if kind == "none" else set())) | set(_KINDS[kind])
     unknown, missing = set(raw) - allowed, allowed - set(raw)
     if unknown or missing:
         raise DataError(f"images.toml rule #{i}: unknown keys {sorted(unknown)}, missing {sorted(missing)}")
     params = {k: raw[k] for k in _KINDS[kind]}
-    if not all(isinstance(v, int) and v > 0 for v in [*params.values(), raw["max_tokens"]]):
+    top = raw.get("max_tokens", 1)
+    if not all(isinstance(v, int) and v > 0 for v in [*params.values(), top]):
         raise DataError(f"images.toml rule #{i}: figures must be positive whole numbers")
-    return ImageRule(raw["id"], raw["vendor"], tuple(raw["models"]), kind, raw["source"], raw["max_tokens"], params)
+    if kind == "none" and not raw["models"]:
+        raise DataError(f"images.toml rule #{i}: a text-only rule names its models")
+    return ImageRule(raw["id"], raw["vendor"], tuple(raw["models"]), kind, raw["source"], top, params)
 
 
 def rule_for(vendor: str, model_id: str) -> tuple[ImageRule, bool]:
-    """The rule for a model, and whether it is the vendor's own (False: OpenAI's stands in)."""
+    """The rule for a model (its longest matching `models` entry), and whether it is the vendor's own
+    (False: OpenAI's stands in)."""
     rules = image_rules()
-    for r in rules:
-        if r.vendor == vendor and any(model_id.startswith(m) for m in r.models):
-            return r, True
+    named = [(r.matches(model_id), r) for r in rules if r.vendor == vendor]
+    best = max(named, key=lambda x: x[0], default=(0, None))
+    if best[1] is not None and best[0] > 0:
+        return best[1], True
     for r in rules:
         if r.vendor == vendor and not r.models:
             return r, True
@@ -117,6 +168,9 @@ def rule_for(vendor: str, model_id: str) -> tuple[ImageRule, bool]:
 def image_tokens(part: ImagePart, vendor: str, model_id: str) -> tuple[int, int, str]:
     """(low, high, note) tokens for one image; low == high when the size is known."""
     rule, own = rule_for(vendor, model_id)
+    if rule.kind == "none":
+        raise TextOnly(f"takes text only ({rule.source}); its API would reject the image part "
+                       f"({part.where}): remove it or price a vision model")
     detail = part.detail if part.detail in ("low", "high") else "high"
     if part.width is None or part.height is None:
         low, high = rule.low_bound(detail), rule.high_bound(detail)

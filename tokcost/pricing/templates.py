@@ -1,5 +1,8 @@
 """Open-weight vendors' chat templates (tokcost/data/templates.toml), rendered and counted exactly.
 
+Mistral's framing has no jinja template: it is encoded by tokcost.pricing.mistral_chat, as
+mistral-common's instruct tokenizers do (entries with `instruct`).
+
 The template is the vendor's own `chat_template` from its tokenizer_config.json, pinned as an asset.
 Rendering follows transformers' `apply_chat_template`: a sandboxed jinja2 environment with
 `trim_blocks`, `lstrip_blocks` and the `loopcontrols` extension, a `tojson` filter that keeps
@@ -25,6 +28,8 @@ from tokcost.errors import DataError, TokcostError
 
 _REQUIRED = {"tokenizer", "models", "vendor"}
 _FILE_KEYS = {"file", "specials", "bos_token"}
+_SHAPES = (_REQUIRED | {"asset"}, _REQUIRED | _FILE_KEYS, _REQUIRED | {"instruct"})
+INSTRUCT_VERSIONS = ("v1", "v3")  # tokcost.pricing.mistral_chat
 
 
 @dataclass(frozen=True)
@@ -37,6 +42,7 @@ class TemplateSpec:
     file: str = ""
     specials: tuple[str, ...] = ()
     bos_token: str = ""
+    instruct: str = ""  # Mistral: the mistral-common instruct tokenizer version that frames it
 
 
 @cache
@@ -45,11 +51,14 @@ def template_specs() -> dict[str, TemplateSpec]:
     specs = {}
     for name, raw in tomllib.loads(text)["template"].items():
         keys = set(raw)
-        if keys not in (_REQUIRED | {"asset"}, _REQUIRED | _FILE_KEYS):
-            raise DataError(f"templates.toml [template.{name}]: keys must be {sorted(_REQUIRED | {'asset'})} or "
-                            f"{sorted(_REQUIRED | _FILE_KEYS)}, not {sorted(keys)}")
+        if keys not in _SHAPES:
+            raise DataError(f"templates.toml [template.{name}]: keys must be one of "
+                            f"{' or '.join(str(sorted(s)) for s in _SHAPES)}, not {sorted(keys)}")
+        if raw.get("instruct", "v1") not in INSTRUCT_VERSIONS:
+            raise DataError(f"templates.toml [template.{name}]: instruct must be one of {', '.join(INSTRUCT_VERSIONS)}")
         specs[name] = TemplateSpec(name, raw.get("asset", ""), raw["tokenizer"], tuple(raw["models"]), raw["vendor"],
-                                   raw.get("file", ""), tuple(raw.get("specials", ())), raw.get("bos_token", ""))
+                                   raw.get("file", ""), tuple(raw.get("specials", ())), raw.get("bos_token", ""),
+                                   raw.get("instruct", ""))
     return specs
 
 
@@ -65,6 +74,14 @@ def template_for(model_id: str, tokenizer: str) -> TemplateSpec | None:
 
 def template_source(name: str) -> str:
     return _load(name).source
+
+
+def renders_tools(name: str) -> bool:
+    """Whether the framing puts the request's tool schemas into the prompt (so they are counted exactly)."""
+    spec = template_specs()[name]
+    if spec.instruct:
+        return spec.instruct != "v1"
+    return "tools" in template_source(name)
 
 
 @dataclass(frozen=True)
@@ -166,6 +183,8 @@ def count_templated(name: str, messages: list[Any], tools: list[Any] | None,
     from tokcost.tokenizers import get_tokenizer
 
     spec = template_specs()[name]
+    if spec.instruct:
+        return _count_instruct(spec, messages, tools)
     text = render(name, messages, tools)
     loaded = _load(name)
     backend = get_tokenizer(spec.tokenizer)
@@ -176,3 +195,16 @@ def count_templated(name: str, messages: list[Any], tools: list[Any] | None,
     note = (f"chat framing: {spec.vendor}'s chat template ({name}, {where}) rendered and counted exactly "
             f"({n_special} special tokens); the API's server-side framing is not published")
     return total, note
+
+
+def _count_instruct(spec: TemplateSpec, messages: list[Any], tools: list[Any] | None) -> tuple[int, str]:
+    from tokcost.pricing.mistral_chat import frame
+    from tokcost.tokenizers import get_tokenizer, tokenizer_spec
+    from tokcost.tokenizers.assets import get_spec
+
+    framed = frame(spec.instruct, messages, tools)
+    asset = get_spec(tokenizer_spec(spec.tokenizer).asset)
+    version = spec.instruct.upper()
+    note = (f"chat framing: {spec.vendor}'s instruct format ({asset.package} {asset.version}, "
+            f"InstructTokenizer{version}) encoded and counted exactly ({framed.controls} control tokens)")
+    return framed.count(get_tokenizer(spec.tokenizer).count), note
