@@ -21,6 +21,7 @@ ROOT = Path(__file__).resolve().parent.parent
 README = ROOT / "README.md"
 BLOCK = re.compile(r"^```console\n(.*?)^```$", re.M | re.S)
 STEP = "@@tokcost-readme-step@@"
+COMMAND = re.compile(r"^\$ ((?:[^\n]*\\\n)*[^\n]*)$", re.M)  # `$ ` lines with their `\` continuation lines
 NOT_RUN = ("dask ", "python ", " &\n")
 
 
@@ -31,12 +32,12 @@ class Block:
     @property
     def commands(self) -> list[str]:
         """Each `$ ` line, with its `\\` continuation lines joined."""
-        return [re.sub(r"\\\n\s*", "", c) for c in re.findall(r"^\$ (.*(?:\\\n.*)*)$", self.body, re.M)]
+        return [re.sub(r"\\\n\s*", "", c) for c in COMMAND.findall(self.body)]
 
     @property
     def shown(self) -> list[str]:
         """The output the README shows after each command."""
-        parts = re.split(r"^\$ .*(?:\\\n.*)*\n", self.body, flags=re.M)
+        parts = re.split(r"^\$ (?:[^\n]*\\\n)*[^\n]*\n", self.body, flags=re.M)
         return [_clean(p) for p in parts[1:]]
 
     def runnable(self) -> bool:
@@ -54,7 +55,9 @@ def blocks() -> list[Block]:
 
 def run_block(block: Block, cwd: Path) -> list[str]:
     """The commands run in one shell (so `echo $?` sees the previous exit code), in `cwd`."""
-    script = "".join(f"{c} 2>&1\n__rc=$?; printf '\\n{STEP}\\n'; (exit $__rc)\n" for c in block.commands)
+    steps = (c.replace("${PIPESTATUS", "${__ps") for c in block.commands)
+    script = "exec 2>&1\n" + "".join(
+        f"{c}\n__ps=(\"${{PIPESTATUS[@]}}\"); printf '\\n{STEP}\\n'; (exit ${{__ps[-1]}})\n" for c in steps)
     env = {**os.environ, "COLUMNS": "100", "PYTHONUNBUFFERED": "1",
            "PATH": f"{Path(sys.executable).parent}{os.pathsep}{os.environ['PATH']}"}
     proc = subprocess.run(["bash", "-c", script], cwd=cwd, env=env, capture_output=True, text=True, timeout=300)
@@ -96,7 +99,7 @@ def _rewrite(block: Block, outputs: list[str]) -> None:
 
 def _shown_command(block: Block, index: int) -> str:
     """The command as the README writes it (continuation lines kept)."""
-    return re.findall(r"^\$ (.*(?:\\\n.*)*)$", block.body, re.M)[index]
+    return str(COMMAND.findall(block.body)[index])
 
 
 def test_the_examples_are_found() -> None:
