@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import os
 import re
+import shutil
 import subprocess
 import sys
 from dataclasses import dataclass
@@ -81,6 +82,8 @@ def _workdir(tmp_path: Path) -> Path:
 def test_readme_example_prints_what_the_readme_shows(block: Block, tmp_path: Path) -> None:
     if (why := _genai_prices_mismatch(block)) is not None:
         pytest.skip(why)  # today's prices move with genai-prices releases; the rest does not skip
+    if "| jq " in block.body and shutil.which("jq") is None:
+        pytest.skip("jq is not installed (setup.sh --test installs it)")
     actual = run_block(block, _workdir(tmp_path))
     if os.environ.get("TOKCOST_UPDATE_README") == "1":
         _rewrite(block, actual)
