@@ -1,5 +1,5 @@
 """Suite policy: a clean clone after `bash setup.sh --test` runs every test. Missing tokenizer files
-or corpora fail (with the command that makes them); only an absent system tool (Chromium) skips."""
+or corpora fail (with the command that makes them); only an absent system tool (Chromium, jq) skips, saying so."""
 from __future__ import annotations
 
 import os
