@@ -161,6 +161,20 @@ def test_text_only_model_with_an_image_is_an_error_for_that_model_only(capsys, t
     assert "deepseek-v2" in err and "takes text only" in err
 
 
+def test_a_format_that_cannot_frame_a_request_fails_that_model_only(capsys, tmp_path):
+    """OpenAI's `developer` role has no place in Mistral's format: mixtral is an error (not ranked with
+    `all`), gpt-4o is still priced; before, the whole command stopped."""
+    req = tmp_path / "dev.json"
+    req.write_text(json.dumps({"messages": [{"role": "developer", "content": "Answer briefly."},
+                                            {"role": "user", "content": "给我一个合理解释北京大学"}]}), "utf-8")
+    code, out, err = run(capsys, "cost", str(req), "-m", "gpt-4o,mixtral-8x22b", "-f", "json")
+    assert code == 1 and [r["model"] for r in json.loads(out)] == ["gpt-4o"]
+    assert "mixtral-8x22b" in err and "no role 'developer'" in err and len(err.strip().splitlines()) == 1
+    code, out, err = run(capsys, "cost", str(req), "-m", "all", "-f", "json")
+    assert code == 0 and "mixtral-8x22b" not in [r["model"] for r in json.loads(out)]
+    assert "not ranked: mixtral-8x22b" in err
+
+
 def test_image_sizes_from_headers():
     assert image_size(png(640, 480)) == (640, 480)
     assert image_size(jpeg_header(1920, 1080)) == (1920, 1080)

@@ -15,6 +15,7 @@ from __future__ import annotations
 from decimal import Decimal
 from typing import TYPE_CHECKING
 
+from tokcost.errors import UsageError
 from tokcost.pricing.images import image_tokens
 from tokcost.pricing.money import Amount
 from tokcost.pricing.tools import COOKBOOK, RULES
@@ -44,6 +45,8 @@ def prompt_tokens(req: Request, model: ModelRecord, tokenizer: str) -> tuple[int
     if model.vendor in OPENAI_VENDORS:
         return req.tokens(tokenizer, True) + _openai_tools(req, tokenizer, notes), notes
     template = template_name(model) if tokenizer == model.tokenizer else None
+    if template is not None and template in req.template_refusals:  # an error for this model only
+        raise UsageError(f"{req.label}: {req.template_refusals[template]}")
     if template is not None and template in req.templated:
         notes.append(req.template_notes[template])
         n = req.templated[template]

@@ -29,7 +29,7 @@ from tokcost.counting.inputs import Input, expand
 from tokcost.counting.pool import WorkerDied
 from tokcost.counting.safejson import BadJSON, load_json
 from tokcost.counting.session import CountSession, input_bytes
-from tokcost.errors import InputError, InputProblem, NotText
+from tokcost.errors import DataError, InputError, InputProblem, NotText, TokcostError
 from tokcost.pricing.images import ImagePart, image_part
 from tokcost.pricing.tools import ToolShape, tool_shape
 
@@ -58,6 +58,7 @@ class Request:
     model: str | None = None  # body.model
     templated: dict[str, int] = field(default_factory=dict)  # template name -> whole rendered request
     template_notes: dict[str, str] = field(default_factory=dict)
+    template_refusals: dict[str, str] = field(default_factory=dict)  # template name -> why it cannot frame this
     approx: tuple[str, ...] = ()  # parts counted approximately, one line each
     batch: bool = False  # an OpenAI Batch API line (custom_id + body): batch prices apply
 
@@ -296,14 +297,21 @@ def count_chat(engine: Engine, chat: ChatRequest, templates: Sequence[str] = ())
     tools = chat.tools
     templated: dict[str, int] = {}
     notes: dict[str, str] = {}
+    refused: dict[str, str] = {}
     for name in templates:
-        templated[name], notes[name] = count_templated(name, chat.raw, chat.raw_tools, engine.fast)
+        try:
+            templated[name], notes[name] = count_templated(name, chat.raw, chat.raw_tools, engine.fast)
+        except DataError:
+            raise  # a shipped template that is broken fails the command
+        except TokcostError as exc:  # this vendor's format cannot frame the request: its models only
+            refused[name] = str(exc)
     return Request(chat.label, _sum(engine, chat.texts), chat=True, meta=_sum(engine, chat.meta),
                    messages=chat.messages, names=chat.names,
                    tool_lines=_sum(engine, tools.lines) if tools else {},
                    tool_json=_sum(engine, [tools.json_text]) if tools else {}, tools=tools,
                    images=chat.images, max_output=chat.max_output, model=chat.model,
-                   templated=templated, template_notes=notes, approx=tuple(chat.approx), batch=chat.batch)
+                   templated=templated, template_notes=notes, template_refusals=refused, approx=tuple(chat.approx),
+                   batch=chat.batch)
 
 
 def _read_text(item: Input, encoding: str | None) -> str | None:
