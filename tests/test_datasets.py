@@ -197,6 +197,18 @@ def test_fine_tuning_cost_for_n_epochs(tmp_path: Path, capsys) -> None:
     assert code == 0 and f"{3 * per_epoch:,}" in out and "0.008 USD/1K" in out
 
 
+def test_training_cost_converts_at_the_same_dated_rate_as_the_record(tmp_path: Path, capsys) -> None:
+    """On an --as-of date the training cost and the request cost use one rate: the ECB's of that day."""
+    data = write_jsonl(tmp_path / "train.jsonl", [{"messages": m} for m in MESSAGES])
+    code, out, err = run(capsys, "cost", str(data), "--field", "messages", "-m", "gpt-3.5-turbo-ft", "--epochs", "3",
+                         "--currency", "CNY", "--as-of", "2024-06-03", "--format", "json")
+    assert code == 0, err
+    record = json.loads(out)[0]
+    assert record["fx"]["rate"] == "7.24608" and record["fx"]["date"] == "2024-06-03"  # ECB 2024-06-03: 7.8562 CNY / 1.0842 USD per EUR
+    per_epoch = sum(chat_tokens(m) for m in MESSAGES)
+    assert D(record["training"]["cost"]) == D(3 * per_epoch) * D("0.008") / 1000 * D("7.24608")
+
+
 def test_training_price_is_refused_where_no_document_gives_one(tmp_path: Path, capsys) -> None:
     data = write_jsonl(tmp_path / "train.jsonl", [{"messages": m} for m in MESSAGES])
     code, _, err = run(capsys, "cost", str(data), "--field", "messages", "-m", "gpt-4o", "--epochs", "2")

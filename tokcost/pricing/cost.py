@@ -378,7 +378,7 @@ def _with_training(record: CostRecord, model: ModelRecord, job: Job, epochs: int
         return record
     from tokcost.pricing.training import training_cost
 
-    training = training_cost(model, job, epochs, as_of=opts.as_of, currency=opts.currency, fx=opts.fx)
+    training = training_cost(model, job, epochs, as_of=opts.as_of, currency=opts.currency, fx=_fx_for(model, opts))
     return dataclasses.replace(record, training=training)
 
 
