@@ -6,6 +6,7 @@ from pathlib import Path
 import typer
 
 from tokcost.cli import app
+from tokcost.cli.options import AsOfOpt, JobsOpt, NoCacheOpt
 from tokcost.cli.progress import byte_progress
 from tokcost.cli.render import Format, echo_wrapped, json_text, print_json, print_table, warn
 from tokcost.errors import UsageError
@@ -64,9 +65,9 @@ def compare_command(
                                               help="Write that block into this README (between its markers)."),
     output_ratio: str = typer.Option("0", "--output-ratio", help="Output tokens = input x R when pricing."),
     currency: str = typer.Option("CNY", "--currency", help="CNY or USD for the costs."),
-    as_of: str | None = typer.Option(None, "--as-of", help="Prices in effect on YYYY-MM-DD (default: newest)."),
-    jobs: int | None = typer.Option(None, "--jobs", "-j", min=1, help="Worker processes (default: all cores)."),
-    no_cache: bool = typer.Option(False, "--no-cache", help="Do not use or update the count cache."),
+    as_of: str | None = AsOfOpt,
+    jobs: int | None = JobsOpt,
+    no_cache: bool = NoCacheOpt,
 ) -> None:
     """Measure every tokenizer on corpora: chars/words/han/bytes per token, the rules of thumb's errors,
     the Chinese premium, corpus costs per model and how many tokens 1 CNY buys."""

@@ -4,6 +4,7 @@ from __future__ import annotations
 import typer
 
 from tokcost.cli import app
+from tokcost.cli.options import EncodingOpt, FormatOpt, JobsOpt, NoCacheOpt, SchedulerOpt
 from tokcost.cli.progress import byte_progress
 from tokcost.cli.render import Format, print_csv, print_json, print_table, warn
 
@@ -13,7 +14,6 @@ _NUMERIC = _COUNT_COLUMNS[2:]
 
 TokenizerOpt = typer.Option(None, "--tokenizer", "-t",
                             help="Tokenizer name, a tokenizer file, hf:ORG/NAME, or `all`; may repeat.")
-FormatOpt = typer.Option(Format.table, "--format", "-f", help="table, json or csv.")
 
 
 def _row(record: dict, path: str) -> list:
@@ -102,15 +102,13 @@ def count_command(
     paths: list[str] = typer.Argument(None, help="Files, folders (recursive), globs, or - for stdin."),
     tokenizer: list[str] | None = TokenizerOpt,
     text: str | None = typer.Option(None, "--text", help="Count this string."),
-    encoding: str | None = typer.Option(None, "--encoding", help="Force an encoding (default: detect)."),
-    jobs: int | None = typer.Option(None, "--jobs", "-j", min=1, help="Worker processes (default: all cores)."),
-    no_cache: bool = typer.Option(False, "--no-cache", help="Do not use or update the count cache."),
+    encoding: str | None = EncodingOpt,
+    jobs: int | None = JobsOpt,
+    no_cache: bool = NoCacheOpt,
     field: str | None = typer.Option(
         None, "--field", help="Read PATHs as datasets (.jsonl, .json, .csv, .tsv, .parquet, folders) and count "
         "the text at this path in each record (text, messages, conversations[*].value)."),
-    scheduler: str | None = typer.Option(
-        None, "--scheduler",
-        help="Count on a Dask cluster at tcp://HOST:PORT (needs tokcost[dask]; default: this machine)."),
+    scheduler: str | None = SchedulerOpt,
     quiet: bool = typer.Option(False, "--quiet", "-q", help="Print only the total token count (one line "
                                "per tokenizer), like `wc -l`."),
     fmt: Format = FormatOpt,

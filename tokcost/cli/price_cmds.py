@@ -7,9 +7,9 @@ from typing import Any
 import typer
 
 from tokcost.cli import app
+from tokcost.cli.options import AsOfOpt, EncodingOpt, FormatOpt, JobsOpt, NoCacheOpt, SchedulerOpt
 from tokcost.cli.render import Format, echo_wrapped, print_csv, print_json, print_table, warn
 
-FormatOpt = typer.Option(Format.table, "--format", "-f", help="table, json or csv.")
 PathsArg = typer.Argument(
     None, help="Files, folders (recursive), globs, or - for stdin (the default). All plain-text inputs together "
     "are ONE request (see --per-input); a chat .json is one request; each .jsonl line is one request.")
@@ -66,7 +66,7 @@ def _cost_options(
         None, "--currency", help="CNY or USD (default: the currency the price is quoted in)."),
     usd_cny: str | None = typer.Option(
         None, "--usd-cny", help="USD->CNY rate for conversions (default: the catalog's dated rate)."),
-    as_of: str | None = typer.Option(None, "--as-of", help="Prices in effect on YYYY-MM-DD (default: newest)."),
+    as_of: str | None = AsOfOpt,
     prices: str = typer.Option("documents", "--prices", help="documents (dated, sourced), current (genai-prices "
                                "at --at, else LiteLLM's JSON), or your own FILE.toml (same schema as the catalog; "
                                "tokcost/data/prices.schema.json)."),
@@ -76,15 +76,13 @@ def _cost_options(
     reasoning_ratio: str | None = typer.Option(
         None, "--reasoning-ratio", help="Reasoning models: hidden reasoning tokens per visible output token "
         "(default: the model's stated assumption)."),
-    encoding: str | None = typer.Option(None, "--encoding", help="Force an encoding (default: detect)."),
-    jobs: int | None = typer.Option(None, "--jobs", "-j", min=1, help="Worker processes (default: all cores)."),
-    no_cache: bool = typer.Option(False, "--no-cache", help="Do not use or update the count cache."),
+    encoding: str | None = EncodingOpt,
+    jobs: int | None = JobsOpt,
+    no_cache: bool = NoCacheOpt,
     field: str | None = typer.Option(
         None, "--field", help="Read PATHs as datasets (.jsonl, .json, .csv, .tsv, .parquet, folders): one request per "
         "record, its text at this path (text, messages, conversations[*].value)."),
-    scheduler: str | None = typer.Option(
-        None, "--scheduler",
-        help="Count on a Dask cluster at tcp://HOST:PORT (needs tokcost[dask]; default: this machine)."),
+    scheduler: str | None = SchedulerOpt,
 ) -> CostArgs:
     if not paths and text is None and input_tokens is None:
         paths = ["-"]
