@@ -10,7 +10,6 @@ from tokcost.cli.render import Format, print_csv, print_json, print_table, warn
 
 _COUNT_COLUMNS = ["path", "tokenizer", "tokens", "chars", "bytes", "words", "han",
                   "chars_per_token", "words_per_token", "han_per_token"]
-_NUMERIC = _COUNT_COLUMNS[2:]
 
 TokenizerOpt = typer.Option(None, "--tokenizer", "-t",
                             help="Tokenizer name, a tokenizer file, hf:ORG/NAME, or `all`; may repeat.")

@@ -332,15 +332,6 @@ def _per_m(entry: Any, kind: str) -> str | None:
     return None if value is None else value.format()
 
 
-def _newest(model: Any) -> Any:
-    from tokcost.errors import UsageError
-
-    try:
-        return model.price_on()
-    except UsageError:
-        return None
-
-
 @app.command("models")
 def models_command(fmt: Format = FormatOpt) -> None:
     """Every model: tokenizer, exact or estimate count, context window, and its newest price per 1M tokens."""

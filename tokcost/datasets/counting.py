@@ -19,7 +19,6 @@ from tokcost.datasets.readers import BLANK, RecordError, Shard, read
 from tokcost.errors import InputError
 from tokcost.tokenizers import get_tokenizer
 
-MODES = ("count", "requests")
 # Shards count with the faster engines (where enabled) wherever they run, in this process, a pool or a
 # Dask worker: datasets are usually large. count_dataset makes the count cache's identities with it too.
 FAST = True
@@ -163,5 +162,3 @@ def ensure_tokenizers(names: tuple[str, ...]) -> None:
         fetch(list(dict.fromkeys(assets)), report=lambda _msg: None)
     for n in names:
         get_tokenizer(n)
-
-

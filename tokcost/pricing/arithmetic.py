@@ -226,7 +226,3 @@ def _fields_of(p: _Parts) -> tuple[Money, Money, Money, Money]:
 
 def _tokens_json(t: Amount) -> str | dict[str, str]:
     return str(t) if t.is_exact else {"low": str(t.low), "high": str(t.high)}
-
-
-def per_unit_label(entry: PriceEntry) -> str:
-    return f"{entry.currency} per {unit_label(entry.per_tokens)} tokens"

@@ -64,10 +64,6 @@ def ecb_rate(day: date) -> FxRate:
     return FxRate(rates[i].quantize(Decimal("0.000001")), fixed, origin)
 
 
-def ecb_last_day() -> date:
-    return _series()[0][-1]
-
-
 @cache
 def document_rates() -> dict[str, FxRate]:
     """Source document -> the rate that document fixes for its own conversions (fx.toml `sources`)."""

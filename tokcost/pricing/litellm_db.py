@@ -22,16 +22,6 @@ def litellm_models() -> dict[str, dict[str, Any]]:
     return {k: v for k, v in data.items() if isinstance(v, dict) and k != "sample_spec"}
 
 
-def litellm_available() -> bool:
-    from tokcost.tokenizers.assets import AssetMissing
-
-    try:
-        litellm_models()
-    except AssetMissing:
-        return False
-    return True
-
-
 def litellm_entry(key: str) -> dict[str, Any] | None:
     return litellm_models().get(key)
 

@@ -29,10 +29,6 @@ def without_added_tokens(text: str) -> str:
     return json.dumps(data, ensure_ascii=False)
 
 
-def added_token_strings(path: Path) -> list[str]:
-    return [t["content"] for t in json.loads(path.read_bytes()).get("added_tokens", [])]
-
-
 def _varint(data: bytes | bytearray, pos: int) -> tuple[int, int]:
     value = shift = 0
     while True:
