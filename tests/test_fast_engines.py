@@ -106,13 +106,14 @@ def test_kitoken_prepared_on_disk_counts_the_same(all_tokenizers, tmp_path, monk
 # that one call leaves behind for the next or that worker processes must inherit.
 
 def _record_engines(monkeypatch, name: str, log) -> None:
-    """`name`'s backend counts 1 per call and appends `<engine> <pid>` to `log` for each count, and
-    `build <pid>` when its fast engine is loaded (forked workers inherit all this)."""
+    """`name`'s backend counts 1 per call and appends `<engine> <pid> <thread>` to `log` for each count,
+    and `build <pid> <thread>` when its fast engine is loaded (forked workers inherit all this)."""
     import os
+    import threading
 
     def record(what: str) -> None:
         with open(log, "a", encoding="utf-8") as out:
-            out.write(f"{what} {os.getpid()}\n")
+            out.write(f"{what} {os.getpid()} {threading.current_thread().name}\n")
 
     def counter(engine: str):
         return lambda text: record(engine) or 1
@@ -167,9 +168,10 @@ def test_a_session_identity_names_the_engine_its_size_picks(monkeypatch):
 
 @pytest.mark.parametrize("size_hint, engine", [(10, "reference"), (None, "fast")])
 def test_workers_count_with_the_engine_the_identity_names(tmp_path, monkeypatch, size_hint, engine):
-    """Files (read by workers) and streamed text (chunks sent to workers) are counted in worker
-    processes with the engine the session chose and named in the count cache's identities; workers
-    load the fast engine only when it counts."""
+    """Files (read by workers) and streamed text (chunks sent to workers) are counted by workers with
+    the engine the session chose and named in the count cache's identities; workers load the fast
+    engine only when it counts. quicktok releases the GIL: its workers are threads of this process,
+    which load it once; tiktoken does not: its workers are processes."""
     import os
 
     from tokcost.counting import engine as counting_engine
@@ -190,5 +192,10 @@ def test_workers_count_with_the_engine_the_identity_names(tmp_path, monkeypatch,
         session.count_input(Input(str(path), path))
         assert session.count_text("some words\n" * 100).tokens["o200k_base"] > 1  # several chunks
     seen = [line.split() for line in log.read_text().splitlines()]
-    assert {e for e, _ in seen} == ({"build", "fast"} if engine == "fast" else {"reference"})
-    assert str(os.getpid()) not in {pid for _, pid in seen}  # all loaded and counted by the workers
+    assert {e for e, _, _ in seen} == ({"build", "fast"} if engine == "fast" else {"reference"})
+    if engine == "fast":
+        assert {pid for _, pid, _ in seen} == {str(os.getpid())}
+        assert all(thread.startswith("tokcost-") for _, _, thread in seen)  # loaded and counted by the workers
+        assert [e for e, _, _ in seen].count("build") == 1
+    else:
+        assert str(os.getpid()) not in {pid for _, pid, _ in seen}  # all counted by the worker processes

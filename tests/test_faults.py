@@ -24,6 +24,7 @@ from tokcost.counting.cache import CountCache
 from tokcost.digest import sha256_file
 from tokcost.tokenizers import get_tokenizer
 from tokcost.tokenizers.assets import get_spec
+from tokcost.tokenizers.registry import forget_tokenizers
 
 EN = "I am a bald ZOMI.\nTokens cost money.\n"
 LIMIT = 60  # seconds: a hang detector, never a timing assertion
@@ -380,11 +381,11 @@ def test_a_corrupted_asset_names_the_sha256_mismatch(capsys, tmp_path, monkeypat
     bad = cache / "assets" / spec.cached_path.name
     bad.write_bytes(spec.cached_path.read_bytes()[:-10] + b"corrupted!")
     monkeypatch.setenv("TOKCOST_CACHE_DIR", str(cache))
-    get_tokenizer.cache_clear()
+    forget_tokenizers()
     try:
         code, _, err = cli(capsys, "count", "--text", "x", "-t", "cl100k_base", "--no-cache")
     finally:
-        get_tokenizer.cache_clear()
+        forget_tokenizers()
     line = one_line(err)
     assert code == 1 and "sha256" in line and spec.sha256 in line and "tokcost fetch cl100k_base" in line
 

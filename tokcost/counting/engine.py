@@ -1,7 +1,8 @@
 """The counting engine: decoded text blocks -> exact token counts per tokenizer, in bounded memory.
 
 Text is regrouped into chunks cut only where every tokenizer's count stays exact (tokcost.counting.cuts);
-chunks are counted in this process, or in a pool of worker processes for large inputs.
+chunks are counted in this process, or for large inputs by workers: threads of this process when
+every tokenizer counts with the GIL released (tokcost.counting.threads), else worker processes.
 """
 from __future__ import annotations
 
@@ -13,8 +14,10 @@ from dataclasses import dataclass, field
 
 from tokcost.counting.measures import TextStats, text_stats
 from tokcost.counting.pool import WorkerPool
+from tokcost.counting.threads import ThreadWorkers
 from tokcost.tokenizers import get_tokenizer
 from tokcost.tokenizers.backends import Backend
+from tokcost.tokenizers.registry import counts_in_threads
 
 CHUNK_CHARS = 256 * 1024
 LONG_CALL_CHARS = 4 * CHUNK_CHARS
@@ -67,6 +70,7 @@ def default_jobs() -> int:
 
 
 BlockSource = Callable[[], Iterable[str]]
+Workers = WorkerPool | ThreadWorkers
 
 
 class Engine:
@@ -80,7 +84,7 @@ class Engine:
         self.names = tuple(dict.fromkeys(names))
         self.jobs = jobs or default_jobs()
         self.fast = fast
-        self._pool: WorkerPool | None = None
+        self._pool: Workers | None = None
 
     @functools.cached_property
     def groups(self) -> dict[str, tuple[str, ...]]:
@@ -120,10 +124,12 @@ class Engine:
             total.add(part)
         return total
 
-    def pool(self) -> WorkerPool:
-        """The worker processes, started on first use; each loads its tokenizers itself, in parallel."""
+    def pool(self) -> Workers:
+        """The workers, started on first use: threads that share one load of the tokenizers when they
+        all count with the GIL released, else processes that each load them, in parallel."""
         if self._pool is None:
-            self._pool = WorkerPool(self.jobs, _warm, (self.names, self.fast))
+            threads = self.jobs > 1 and all(counts_in_threads(n, self.fast) for n in self.names)
+            self._pool = (ThreadWorkers if threads else WorkerPool)(self.jobs, _warm, (self.names, self.fast))
         return self._pool
 
     def close(self, kill: bool = False) -> None:

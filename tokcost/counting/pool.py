@@ -30,11 +30,25 @@ class WorkerDied(TokcostError):
         self.task = task
 
 
+_init_error: TokcostError | None = None  # in a worker process: why loading its tokenizers failed
+
+
 def _start_worker(initializer: Callable[..., None] | None, initargs: tuple) -> None:
+    global _init_error
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     signal.pthread_sigmask(signal.SIG_UNBLOCK, {signal.SIGINT})
     if initializer is not None:
-        initializer(*initargs)
+        try:
+            initializer(*initargs)
+        except TokcostError as exc:  # a missing tokenizer file: one line from every task, not a dead pool
+            _init_error = TokcostError(str(exc))
+
+
+def _task(call: tuple[Callable[[Any], Any], Any]) -> Any:
+    if _init_error is not None:
+        raise _init_error
+    fn, arg = call
+    return fn(arg)
 
 
 @functools.cache  # once per process: a second kill must not stack another hook
@@ -87,7 +101,7 @@ class WorkerPool:
         # Python's KeyboardInterrupt handler before it has set SIG_IGN (the main process gets it after).
         blocked = signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT})
         try:
-            return self._executor.submit(fn, arg)
+            return self._executor.submit(_task, (fn, arg))
         finally:
             signal.pthread_sigmask(signal.SIG_SETMASK, blocked)
 

@@ -89,14 +89,18 @@ def count_piece(piece: Piece) -> PieceResult:
     except UnicodeError as exc:  # utf-16/utf-32 without a byte-order mark
         result.error = f"{exc} (use --encoding {encoding}-le or {encoding}-be)"
         return result
-    tokens = count_tokens(names, text, piece.first, piece.fast)
-    result.counted = Counted(tokens, _measure(piece, data, text, encoding), encoding)
+    utf8 = _utf8(data, encoding)
+    tokens = count_tokens(names, text, piece.first, piece.fast, utf8)
+    stats = TextStats() if not piece.measure else utf8_stats(utf8) if utf8 is not None else text_stats(text)
+    result.counted = Counted(tokens, stats, encoding)
     return result
 
 
-def count_tokens(names: tuple[str, ...], text: str, first: bool, fast: bool = True) -> dict[str, int]:
-    """The one place a piece is tokenized (`first`: the text's start; `fast`: see Backend.count_chunk)."""
-    return {n: get_tokenizer(n).count_chunk(text, first, fast) for n in names}
+def count_tokens(names: tuple[str, ...], text: str, first: bool, fast: bool = True,
+                 utf8: bytes | None = None) -> dict[str, int]:
+    """The one place a piece is tokenized (`first`: the text's start; `fast`: see Backend.count_chunk;
+    `utf8`: the text's UTF-8 bytes when the input was UTF-8, for engines that count bytes)."""
+    return {n: get_tokenizer(n).count_chunk(text, first, fast, utf8) for n in names}
 
 
 def _read(piece: Piece) -> bytes:
@@ -113,12 +117,11 @@ def _read(piece: Piece) -> bytes:
         return b"".join(blocks)
 
 
-def _measure(piece: Piece, data: bytes, text: str, encoding: str) -> TextStats:
-    if not piece.measure:
-        return TextStats()
-    if encoding == "utf-8-sig" and data.startswith(b"\xef\xbb\xbf"):
-        data = data[3:]
-    return utf8_stats(data) if encoding in _UTF8 else text_stats(text)
+def _utf8(data: bytes, encoding: str) -> bytes | None:
+    """The decoded text's UTF-8 bytes, when they are `data` (less a byte-order mark), else None."""
+    if encoding not in _UTF8:
+        return None
+    return data[3:] if encoding == "utf-8-sig" and data.startswith(b"\xef\xbb\xbf") else data
 
 
 def _lookup(piece: Piece, data: bytes, result: PieceResult) -> tuple[str, ...]:

@@ -19,7 +19,7 @@ from pathlib import Path
 from typing import Protocol
 
 from tokcost.tokenizers import ordinary
-from tokcost.tokenizers.fast import enabled
+from tokcost.tokenizers.fast import counts_utf8, enabled
 
 _STRAY = re.compile("[\udc80-\udcff]+")
 _SP_BYTES = re.compile(r"(?:<0x[0-9A-Fa-f]{2}>)+")
@@ -65,7 +65,7 @@ class Backend(Protocol):
 
     def count_reference(self, text: str) -> int: ...
 
-    def count_chunk(self, chunk: str, first: bool, fast: bool = True) -> int: ...
+    def count_chunk(self, chunk: str, first: bool, fast: bool = True, utf8: bytes | None = None) -> int: ...
 
     def pieces(self, ids: list[int]) -> list[str]: ...
 
@@ -75,10 +75,12 @@ class _Base:
     chunking: str
     engine: str = "reference"
     _build_fast: Callable[[], Callable[[str], int]] | None = None
+    _fast_counts_utf8 = False
 
     def use_fast(self, engine: str, build: Callable[[], Callable[[str], int]]) -> None:
         """Count with a faster engine proven identical to this library (see tokenizers/fast.py)."""
         self.engine, self._build_fast = engine, build
+        self._fast_counts_utf8 = counts_utf8(engine)
 
     @functools.cached_property
     def _fast(self) -> Callable[[str], int]:
@@ -105,7 +107,11 @@ class _Base:
     def count_reference(self, text: str) -> int:
         return len(self.encode(text))
 
-    def count_chunk(self, chunk: str, first: bool, fast: bool = True) -> int:
+    def count_chunk(self, chunk: str, first: bool, fast: bool = True, utf8: bytes | None = None) -> int:
+        """`count` of one chunk of a text; `utf8`: the chunk's UTF-8 bytes, which an engine that counts
+        bytes takes as they are (no second encoding of the text)."""
+        if utf8 is not None and self._fast_counts_utf8 and self._counts_fast(fast):
+            return self._fast(utf8)  # type: ignore[arg-type]
         return self.count(chunk, fast)
 
     def encode(self, text: str) -> list[int]:  # pragma: no cover - abstract
@@ -230,7 +236,7 @@ class SentencePieceBackend(_Base):
     def encode(self, text: str) -> list[int]:
         return self.processor.encode(text)
 
-    def count_chunk(self, chunk: str, first: bool, fast: bool = True) -> int:
+    def count_chunk(self, chunk: str, first: bool, fast: bool = True, utf8: bytes | None = None) -> int:
         if first:
             return self.count(chunk, fast)
         if chunk.startswith(" "):

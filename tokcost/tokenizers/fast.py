@@ -130,6 +130,17 @@ def fast_counter(name: str, fmt: str, path: Path, normalize: str | None,
     return (engine, build) if build is not None else None
 
 
+def counts_in_threads(engine: str) -> bool:
+    """Whether an engine or library (`quicktok 0.4.0`, `sentencepiece`) counts in parallel in threads
+    (engines.toml `count_in_threads`)."""
+    return engine.split()[0] in _config()["count_in_threads"]
+
+
+def counts_utf8(engine: str) -> bool:
+    """Whether an engine's count also takes the UTF-8 bytes of a text (engines.toml `counts_utf8`)."""
+    return engine in _config()["counts_utf8"]
+
+
 def counting_engine(name: str, fmt: str, normalize: str | None, library: str, fast: bool) -> str:
     """Which engine counts `name` when the caller asks for a fast one or not (`fast`, as passed to
     Backend.count), for the count cache's key: `quicktok 0.4.0`, `tiktoken 0.9.0`, ...

@@ -5,6 +5,7 @@ Names may also be a local file (`tokenizer.json`, sentencepiece `.model`, `.tikt
 """
 from __future__ import annotations
 
+import threading
 import tomllib
 from dataclasses import dataclass, field
 from functools import cache
@@ -12,6 +13,7 @@ from importlib import resources
 from pathlib import Path
 
 from tokcost.errors import DataError, TokcostError, UnknownName, UsageError
+from tokcost.tokenizers import fast
 from tokcost.tokenizers.assets import AssetSpec, asset_path, get_spec, is_cached
 from tokcost.tokenizers.backends import (
     Backend,
@@ -24,7 +26,6 @@ from tokcost.tokenizers.backends import (
     read_tekken_ranks,
     read_tiktoken_ranks,
 )
-from tokcost.tokenizers.fast import fast_counter
 
 ALGORITHMS = ("bpe", "wordpiece", "unigram")
 FORMATS = ("tiktoken", "tekken", "hf-json", "sentencepiece", "wordpiece")
@@ -114,9 +115,9 @@ def band_names() -> list[str]:
 def _build(spec: TokenizerSpec) -> Backend:
     path = asset_path(spec.asset)
     backend = _build_reference(spec, path)
-    fast = fast_counter(spec.name, spec.format, path, spec.normalize, backend.count_reference)
-    if fast:
-        backend.use_fast(*fast)
+    counter = fast.fast_counter(spec.name, spec.format, path, spec.normalize, backend.count_reference)
+    if counter:
+        backend.use_fast(*counter)
     return backend
 
 
@@ -161,9 +162,30 @@ def _from_user_file(path: Path) -> Backend:
     )
 
 
-@cache
+def counts_in_threads(name: str, fast_engine: bool) -> bool:
+    """Whether `name` counts in parallel in threads with a fast engine or without (engines.toml
+    `count_in_threads`), decided without loading it; an unregistered tokenizer: no."""
+    spec = _specs().get(name)
+    return spec is not None and fast.counts_in_threads(
+        fast.counting_engine(name, spec.format, spec.normalize, spec.library, fast_engine))
+
+
+_building = threading.Lock()  # counting threads and the loading thread never build one twice
+
+
 def get_tokenizer(name: str) -> Backend:
-    """The backend for a registered name, a local tokenizer file, or `hf:ORG/NAME`."""
+    """The backend for a registered name, a local tokenizer file, or `hf:ORG/NAME` (built once, cached)."""
+    with _building:
+        return _get_tokenizer(name)
+
+
+def forget_tokenizers() -> None:
+    """Drop every built tokenizer (after the cache directory changed: tests)."""
+    _get_tokenizer.cache_clear()
+
+
+@cache
+def _get_tokenizer(name: str) -> Backend:
     if name.startswith("hf:"):
         try:
             return TransformersBackend(name, name[3:])
