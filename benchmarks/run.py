@@ -38,7 +38,12 @@ BIG_MB, BIG_TARGET, FOLDER_TARGET, TTOK_TARGET, WARM_VERSION_TARGET, WARM_FOLDER
 FOLDER_FILES, FOLDER_MB = 5000, 49
 BIG_TOKENIZERS = ("o200k_base",)  # at 1 GB (other raw libraries take minutes per GB on one thread)
 VERSION_LABEL = ["--version"]  # or --help where the measured tokcost has no --version
-VARIANTS = ("raw", "tokcost-j1", "tokcost", "tokcost-ref", "ttok", "tokencost", "cache", "startup", "folder")
+VARIANTS = ("raw", "tokcost-j1", "tokcost", "tokcost-ref", "ttok", "tokencost", "cache", "startup", "folder", "threads")
+# engines.toml count_in_threads: each engine below, counting two 2 MB halves of English in two threads
+# against one after the other; a listed engine should scale, an unlisted one not (threads: 1.6x)
+SCALING = (("o200k_base", "fast"), ("o200k_base", "reference"), ("deepseek-v3", "fast"),
+           ("deepseek-v3", "reference"), ("mistral-v3", "reference"))
+SCALING_LISTED = 1.6
 EN_SOURCES = ("en-literature-brown", "en-tech-debref")
 ZH_SOURCE = "zh-news-peoplesdaily1998"
 
@@ -235,6 +240,38 @@ def raw_worker(name: str, path: str) -> None:
     print(json.dumps({"tokens": tokens, "encode_s": encode_s, "load_s": load_s}))
 
 
+def scale_worker(name: str, engine: str, threads: str, path: str) -> None:
+    """In its own process: count two halves of `path`'s first 4 MiB with `name` (`engine`: fast or
+    reference), in `threads` threads (1: one after the other); print the time of the counting alone."""
+    import threading
+
+    if engine == "reference":
+        os.environ["TOKCOST_ENGINE"] = "reference"
+    from tokcost.tokenizers import get_tokenizer
+
+    with open(path, "rb") as stream:
+        text = stream.read(4 << 20).decode("utf-8", "ignore")
+    half = text.rfind("\n", 0, len(text) // 2) + 1
+    halves, counts = [text[:half], text[half:]], [0, 0]
+    backend = get_tokenizer(name)
+    backend.prepare(True)
+    backend.count(halves[0][:1000])
+    def count(i: int) -> None:
+        counts[i] = backend.count(halves[i])
+
+    start = time.perf_counter()
+    if threads == "1":
+        count(0), count(1)
+    else:
+        workers = [threading.Thread(target=count, args=(i,)) for i in (0, 1)]
+        for w in workers:
+            w.start()
+        for w in workers:
+            w.join()
+    print(json.dumps({"tokens": sum(counts), "encode_s": time.perf_counter() - start, "load_s": 0.0,
+                      "engine": backend.engine}))
+
+
 TOKENCOST_SCRIPT = """
 import json, sys, time
 t0 = time.perf_counter()
@@ -339,6 +376,14 @@ class Bench:
                 shutil.rmtree(cache)
         if "folder" in variants:
             self.folder(rnd)
+        if "threads" in variants:
+            english = min((p for p in inputs if p.name.startswith("en-")), key=lambda p: (p.stat().st_size < 4 << 20,
+                                                                                         p.stat().st_size))
+            for name, engine in SCALING:
+                for threads in ("1", "2"):
+                    self.add(english, name, f"scale-{engine}-{threads}", rnd,
+                             [self.py, __file__, "--scale-worker", name, engine, threads, str(english)],
+                             child_env(), "json")
         if "startup" in variants:
             for _ in range(5):
                 self.add(None, "-", "version", rnd, [self.py, "-m", "tokcost", *self.version_args()], child_env())
@@ -498,6 +543,7 @@ def summarize(records: list[Record], info: dict) -> tuple[str, list[str]]:
             lines.append(f"| warm run, {inp}: {warm:.3f} s vs `tokcost {info.get('version_command', '--version')}` {version:.3f} s | "
                          f"{warm / version:.2f}× | < {WARM_FOLDER_TARGET}× | "
                          f"{verdict(warm / version, WARM_FOLDER_TARGET, higher=False)} |")
+    lines += _scaling_table(get, records)
     if helps := get("-", "-", "help"):
         h = median(helps, "wall_s")
         lines.append(f"| `python -m tokcost --help` wall (median of {len(helps)}) | {h:.3f} s | "
@@ -508,6 +554,26 @@ def summarize(records: list[Record], info: dict) -> tuple[str, list[str]]:
     if mismatches:
         lines += ["", "**MISMATCH:** " + "; ".join(mismatches)]
     return "\n".join(lines) + "\n", mismatches
+
+
+def _scaling_table(get, records: list[Record]) -> list[str]:
+    from tokcost.tokenizers.registry import counts_in_threads
+
+    inputs = sorted({r.input for r in records if r.tool.startswith("scale-")})
+    if not inputs:
+        return []
+    lines = ["", "### Threads: two 2 MB halves of English counted in two threads vs one after the other", "",
+             "| tokenizer | engine | 1 thread s | 2 threads s | speed-up | counted in threads (engines.toml) | |",
+             "|---|---|---|---|---|---|---|"]
+    for name, engine in SCALING:
+        one, two = (median(get(inputs[0], name, f"scale-{engine}-{n}"), "encode_s") for n in (1, 2))
+        if not one or not two:
+            continue
+        listed = counts_in_threads(name, engine == "fast")
+        fits = (one / two >= SCALING_LISTED) == listed
+        lines.append(f"| {name} | {engine} | {one:.3f} | {two:.3f} | {one / two:.2f}× | {'yes' if listed else 'no'} "
+                     f"| {'consistent' if fits else 'CHECK engines.toml'} |")
+    return lines
 
 
 def main() -> int:
@@ -527,11 +593,20 @@ def main() -> int:
     parser.add_argument("--merge", action="store_true",
                         help="keep the records of latest.json that this run does not measure again")
     parser.add_argument("--report", action="store_true", help="only rebuild latest.md from latest.json")
+    parser.add_argument("--threads-only", action="store_true",
+                        help="only measure how each engine scales on two threads (--variants threads --sizes 1)")
     parser.add_argument("--raw-worker", nargs=2, metavar=("TOKENIZER", "FILE"), help=argparse.SUPPRESS)
+    parser.add_argument("--scale-worker", nargs=4, metavar=("TOKENIZER", "ENGINE", "THREADS", "FILE"),
+                        help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.raw_worker:
         raw_worker(*args.raw_worker)
         return 0
+    if args.scale_worker:
+        scale_worker(*args.scale_worker)
+        return 0
+    if args.threads_only:
+        args.variants, args.sizes, args.zh_mb, args.merge = "threads", "50", 0, True
     latest = args.out / "latest.json"
     if args.report:
         sys.path.insert(0, str(ROOT))
