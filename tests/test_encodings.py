@@ -108,3 +108,17 @@ def test_binary_is_still_binary():
 
     assert sniff(b"\x89PNG\r\n\x1a\n" + os.urandom(2000), complete=True).encoding is None
     assert sniff(bytes(range(256)) * 8, complete=True).encoding is None
+
+
+@pytest.mark.parametrize("bom, encoding", [(codecs.BOM_UTF8, "utf-8-sig"), (b"", "utf-8")])
+def test_a_large_utf8_file_cut_in_ranges_reports_its_encoding_like_a_small_one(tmp_path, monkeypatch, bom, encoding):
+    from tokcost.counting import ranges
+
+    monkeypatch.setattr(ranges, "RANGE_BYTES", 4096)
+    small = write(tmp_path, "small", "utf-8", MIXED, bom)
+    large = write(tmp_path, "large", "utf-8", MIXED * 400, bom)
+    assert large.stat().st_size > 4 * ranges.RANGE_BYTES
+    report = count([str(small), str(large)], tokenizers=["o200k_base"], cache=False)
+    assert [f.encoding for f in report.files] == [encoding, encoding]
+    assert report.files[1].tokens == get_tokenizer("o200k_base").count(MIXED * 400)
+    assert report.files[1].bytes == len((MIXED * 400).encode())

@@ -85,6 +85,7 @@ class _Job:
     fresh: Counted | None = None
     reason: str = ""
     error: str = ""
+    encoding: str | None = None  # a large file's, as sniffed (its ranges are decoded as plain UTF-8)
 
 
 class CountSession:
@@ -207,6 +208,7 @@ class CountSession:
                     job.pieces = []
                     return
                 start = 3 if head.startswith(b"\xef\xbb\xbf") else 0
+                job.encoding = "utf-8-sig" if start else "utf-8"
                 job.pieces = self._cut(stream, str(path), size, start, todo)
         except OSError as exc:
             job.pieces = []
@@ -280,7 +282,7 @@ class CountSession:
             self.cache.put(job.key, self.identities, fresh)
         stats = job.found.stats if job.found is not None else fresh.stats
         found = job.found.tokens if job.found is not None else {}
-        encoding = fresh.encoding or (job.found.encoding if job.found is not None else None)
+        encoding = job.encoding or fresh.encoding or (job.found.encoding if job.found is not None else None)
         counted = Counted({n: found.get(n, fresh.tokens.get(n, 0)) for n in self.names}, stats, encoding)
         if job.key and self.index is not None and job.st is not None:
             tokens = {self.identities[n]: v for n, v in counted.tokens.items() if n in self.identities}
