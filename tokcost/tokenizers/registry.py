@@ -170,7 +170,7 @@ def counts_in_threads(name: str, fast_engine: bool) -> bool:
         fast.counting_engine(name, spec.format, spec.normalize, spec.library, fast_engine))
 
 
-_building = threading.Lock()  # counting threads and the loading thread never build one twice
+_building = threading.RLock()  # counting threads and the loading thread never build one twice
 
 
 def get_tokenizer(name: str) -> Backend:
