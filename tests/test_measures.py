@@ -39,22 +39,26 @@ def definition(text: str) -> tuple[int, int, int, int]:
 
 _PLAIN = {"_NUMPY_FROM": 1 << 62, "_NUMPY_ASCII_FROM": 1 << 62}
 _NUMPY = {"_NUMPY_FROM": 0, "_NUMPY_ASCII_FROM": 0, "_NUMPY_IMPORT_COST": 0}
+_SHORT = {"_CHUNKED_FROM": 1 << 62, "_CHUNKED_ASCII_FROM": 1 << 62}
+_BYTES = {"_CHUNKED_FROM": 0, "_CHUNKED_ASCII_FROM": 0}
 # numpy with each branch forced: Han by lead byte or every lead byte decoded, the walk back from letters or
 # the classes of letters and spaces in order, walks cut short, chunks down to one byte (multi-byte characters
 # and byte pairs cut everywhere)
 _BY_LEAD, _DECODED = {"_DENSE_LEADS": 1 << 62}, {"_DENSE_LEADS": 0}
 _WALKS, _IN_ORDER = {"_FEW_KEPT": 0}, {"_FEW_KEPT": 1 << 62}
 _FORCED = [
-    {**_NUMPY, **_DECODED, **_IN_ORDER, "_CHUNK": 61, "_WALK": 1},
-    {**_NUMPY, **_BY_LEAD, **_WALKS, "_CHUNK": 7, "_WALK": 0},
-    {**_NUMPY, **_BY_LEAD, **_IN_ORDER, "_CHUNK": 1000, "_WALK": 3},
-    {**_NUMPY, **_DECODED, **_WALKS, "_CHUNK": 1, "_WALK": 2},
-    {**_NUMPY, **_DECODED, **_IN_ORDER, "_CHUNK": 2, "_WALK": 12},
-    {**_NUMPY, **_BY_LEAD, **_WALKS, "_CHUNK": 3, "_WALK": 12},
+    {**_NUMPY, **_SHORT},
+    {**_NUMPY, **_BYTES, **_DECODED, **_IN_ORDER, "_CHUNK": 61, "_WALK": 1},
+    {**_NUMPY, **_BYTES, **_BY_LEAD, **_WALKS, "_CHUNK": 7, "_WALK": 0},
+    {**_NUMPY, **_BYTES, **_BY_LEAD, **_IN_ORDER, "_CHUNK": 1000, "_WALK": 3},
+    {**_NUMPY, **_BYTES, **_DECODED, **_WALKS, "_CHUNK": 1, "_WALK": 2},
+    {**_NUMPY, **_BYTES, **_DECODED, **_IN_ORDER, "_CHUNK": 2, "_WALK": 12},
+    {**_NUMPY, **_BYTES, **_BY_LEAD, **_WALKS, "_CHUNK": 3, "_WALK": 12},
 ]
 ALL_PATHS = [_PLAIN, _NUMPY, *_FORCED]
-LONG_TEXT_PATHS = [_PLAIN, _NUMPY, {**_NUMPY, "_CHUNK": 4099, "_WALK": 1},
-                   {**_NUMPY, **_DECODED, **_IN_ORDER, "_CHUNK": 65537}, {**_NUMPY, **_BY_LEAD, **_WALKS}]
+LONG_TEXT_PATHS = [_PLAIN, _NUMPY, {**_NUMPY, **_SHORT}, {**_NUMPY, **_BYTES, "_CHUNK": 4099, "_WALK": 1},
+                   {**_NUMPY, **_BYTES, **_DECODED, **_IN_ORDER, "_CHUNK": 65537},
+                   {**_NUMPY, **_BYTES, **_BY_LEAD, **_WALKS}]
 
 
 @contextmanager
@@ -167,7 +171,7 @@ def test_pieces_across_chunk_boundaries():
     for chunk in (1, 2, 3, 4, 5, 61, 64, 65):  # every alignment of multi-byte characters and byte pairs
         for start in range(0, len(texts), 200):
             part = "".join(texts[start:start + 200])
-            with forced({**_NUMPY, "_CHUNK": chunk}):
+            with forced({**_NUMPY, **_BYTES, "_CHUNK": chunk}):
                 s = utf8_stats(part.encode())
             assert (s.chars, s.bytes, s.words, s.han) == definition(part), (chunk, start)
 
@@ -185,7 +189,7 @@ def test_every_code_point(points):
     text = "".join(f"a{chr(c)}b {chr(c)} {chr(c)} " for c in points if not 0xD800 <= c <= 0xDFFF)
     assert fast(text, LONG_TEXT_PATHS) == definition(text)
     for chunk in (5, 64):
-        with forced({**_NUMPY, "_CHUNK": chunk}):
+        with forced({**_NUMPY, **_BYTES, "_CHUNK": chunk}):
             s = utf8_stats(text.encode())
         assert (s.chars, s.bytes, s.words, s.han) == definition(text)
 
@@ -204,7 +208,7 @@ def test_long_runs_of_other_characters(other):
 def test_threads_share_nothing():
     """The engine measures in threads: each has its own scratch arrays."""
     texts = [p.read_text("utf-8") * 300 for p in MULTILINGUAL]
-    with forced({**_NUMPY, "_CHUNK": 4099}), ThreadPoolExecutor(4) as pool:
+    with forced({**_NUMPY, **_BYTES, "_CHUNK": 4099}), ThreadPoolExecutor(4) as pool:
         results = list(pool.map(lambda t: utf8_stats(t.encode()), texts * 3))
     for text, s in zip(texts * 3, results, strict=True):
         assert (s.chars, s.bytes, s.words, s.han) == definition(text)

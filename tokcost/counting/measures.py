@@ -32,10 +32,13 @@ HAN = ((0x3400, 0x4DBF), (0x4E00, 0x9FFF), (0xFA0E, 0xFA0F), (0xFA11, 0xFA11), (
 
 _OTHER, _SPACE, _LETTER, _HAN_CLASS = 0, 1, 2, 4
 # numpy beats plain Python from this many bytes of non-ASCII / ASCII text (once imported, see _numpy_pays)
-_NUMPY_FROM, _NUMPY_ASCII_FROM = 512, 16 * 1024
+_NUMPY_FROM, _NUMPY_ASCII_FROM = 512, 2048
 # plain Python's cost per byte of non-ASCII / ASCII text at least that long, and numpy's import cost (seconds)
 _SLOW_COST, _SLOW_ASCII_COST, _NUMPY_IMPORT_COST = 50e-9, 3e-9, 0.05
 _slow_cost = 0.0  # what plain Python has cost so far on text numpy would have been quicker on
+# numpy classifies the bytes chunk by chunk (_numpy_stats) from this many bytes of non-ASCII / ASCII text;
+# below, with fewer calls, the code points (_code_point_stats) / the letters and spaces (_ascii_words)
+_CHUNKED_FROM, _CHUNKED_ASCII_FROM = 16 * 1024, 64 * 1024
 _CHUNK = 1 << 18  # numpy works through a text this many bytes at a time: its scratch arrays stay in cache
 _WALK = 12  # steps back from a letter over other bytes before the kept bytes' positions are looked up
 _DENSE_LEADS = 16  # a chunk with more than 1/16 lead bytes counts Han by lead byte; one with fewer decodes them all
@@ -83,11 +86,15 @@ def utf8_stats(data: bytes) -> TextStats:
     """The measures of UTF-8 bytes (valid UTF-8: the decoded text's measures)."""
     n = len(data)
     ascii = data.isascii()
-    if _numpy_pays(n, ascii):
+    numpy = _numpy_pays(n, ascii)
+    if numpy and n >= (_CHUNKED_ASCII_FROM if ascii else _CHUNKED_FROM):
         chars, words, han = _numpy_stats(data, ascii)
         return TextStats(chars, n, words, han)
     if ascii:
-        return TextStats(n, n, _ascii_words(data), 0)
+        return TextStats(n, n, _ascii_words(data, numpy), 0)
+    if numpy:
+        chars, words, han = _code_point_stats(data)
+        return TextStats(chars, n, words, han)
     text = data.decode("utf-8", "surrogatepass")
     words, han = _python_words_han(text)
     return TextStats(len(text), n, words, han)
@@ -106,9 +113,14 @@ def _numpy_pays(n: int, ascii: bool) -> bool:
     return _slow_cost >= _NUMPY_IMPORT_COST
 
 
-def _ascii_words(data: bytes) -> int:
+def _ascii_words(data: bytes, numpy: bool) -> int:
     marks = data.translate(_WORD_TABLE, _WORD_DELETE)
-    return marks.count(b" L") + marks.startswith(b"L")
+    if not numpy:
+        return marks.count(b" L") + marks.startswith(b"L")
+    import numpy as np
+
+    seq = np.frombuffer(marks, np.uint8)  # b"L" after b" ": a word starts
+    return int(np.count_nonzero(seq[1:] > seq[:-1])) + marks.startswith(b"L")
 
 
 def _class_of(cp: int) -> int:
@@ -273,8 +285,32 @@ def _lead_classes(np: Any, raw: Any, where: Any) -> tuple[Any, int]:
         cp = (((lead[four] & 0x07).astype(np.uint32) << 18) | (second[four].astype(np.uint32) << 12)
               | (third[four].astype(np.uint32) << 6) | fourth)
         classes[four] = _OTHER
-        han = sum(int(np.count_nonzero((cp >= lo) & (cp <= hi))) for lo, hi in HAN if lo > 0xFFFF)
+        han = _astral_han(np, cp)
     return classes, han + int(np.count_nonzero(classes == _HAN_CLASS))
+
+
+def _astral_han(np: Any, cp: Any) -> int:
+    """How many of the code points (all above U+FFFF) are Han; none is a letter or a space."""
+    return sum(int(np.count_nonzero((cp >= lo) & (cp <= hi))) for lo, hi in HAN if lo > 0xFFFF)
+
+
+def _code_point_stats(data: bytes) -> tuple[int, int, int]:
+    """(chars, words, han) of short non-ASCII UTF-8 with numpy over its code points: fewer numpy calls than
+    _numpy_stats, but each character costs more (a table lookup)."""
+    import numpy as np
+
+    text = data.decode("utf-8", "surrogatepass")
+    points = np.frombuffer(text.encode("utf-32-le", "surrogatepass"), np.uint32)
+    classes = _bmp_classes()[points & 0xFFFF]
+    han = 0
+    astral = np.flatnonzero(points > 0xFFFF)
+    if len(astral):
+        classes[astral] = _OTHER
+        han = _astral_han(np, points[astral])
+    han += int(np.count_nonzero(classes == _HAN_CLASS))
+    seq = classes[(classes == _SPACE) | (classes == _LETTER)]  # a word starts at a letter after a space
+    words = int(np.count_nonzero(seq[1:] > seq[:-1])) + bool(len(seq) and seq[0] == _LETTER)
+    return len(text), words, han
 
 
 def per_token(amount: int, tokens: int) -> float | None:
