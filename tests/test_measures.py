@@ -44,7 +44,7 @@ _BYTES = {"_CHUNKED_FROM": 0, "_CHUNKED_ASCII_FROM": 0}
 # numpy with each branch forced: Han by lead byte or every lead byte decoded, the walk back from letters or
 # the classes of letters and spaces in order, walks cut short, chunks down to one byte (multi-byte characters
 # and byte pairs cut everywhere)
-_BY_LEAD, _DECODED = {"_DENSE_LEADS": 1 << 62}, {"_DENSE_LEADS": 0}
+_BY_LEAD, _DECODED = {"_DENSE": 1 << 62}, {"_DENSE": 0}
 _WALKS, _IN_ORDER = {"_FEW_KEPT": 0}, {"_FEW_KEPT": 1 << 62}
 _FORCED = [
     {**_NUMPY, **_SHORT},

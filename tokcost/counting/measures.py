@@ -6,9 +6,10 @@ Definitions (the test suite proves the fast paths equal them on every corpus and
   "0.75 words per token");
 - han: CJK unified ideographs, `\\p{Unified_Ideograph}` (the unit of "1.45 / 0.8 Chinese characters
   per token").
-They are taken from the UTF-8 bytes, never from a second pass over the text: with numpy on long text
-(a class for each byte, a chunk at a time, see _numpy_stats), with `bytes.translate` / `bytes.count` or a
-loop over the characters on short text.
+They are taken from the UTF-8 bytes: with numpy, a class for each byte chunk by chunk (long text, see
+_numpy_stats; its loops release the GIL) or for each code point (short non-ASCII text); without it (very
+short text, or until importing numpy pays, see _numpy_pays) with `bytes.translate` / `bytes.count` for
+ASCII text, a loop over the characters otherwise.
 """
 from __future__ import annotations
 
@@ -41,10 +42,10 @@ _slow_cost = 0.0  # what plain Python has cost so far on text numpy would have b
 _CHUNKED_FROM, _CHUNKED_ASCII_FROM = 16 * 1024, 64 * 1024
 _CHUNK = 1 << 18  # numpy works through a text this many bytes at a time: its scratch arrays stay in cache
 _WALK = 12  # steps back from a letter over other bytes before the kept bytes' positions are looked up
-_DENSE_LEADS = 16  # a chunk with more than 1/16 lead bytes counts Han by lead byte; one with fewer decodes them all
+_DENSE = 16  # a chunk with more than 1/16 continuation bytes counts Han by lead byte; with fewer, decodes all
 _FEW_KEPT = 4  # a chunk with less than 1/4 letters and spaces takes their classes in order; one with more walks
 # Non-ASCII lead bytes that may start a letter, a space or a Han character outside U+4000..U+9FFF
-# (whose leads, E4..E9, are counted directly): C2..C9 (Latin-1, Latin Extended), E1..E3, EF..F7.
+# (whose leads, E4..E9, are counted directly): C2..C9 (Latin-1, Latin Extended), E1..E3, EF, F0..F4.
 _CANDIDATE_LEADS = ((0xC2, 0xC9), (0xE1, 0xE3), (0xEF, 0xFF))
 _scratch = threading.local()
 
@@ -114,12 +115,13 @@ def _numpy_pays(n: int, ascii: bool) -> bool:
 
 
 def _ascii_words(data: bytes, numpy: bool) -> int:
+    """The words of ASCII text from its letters and spaces: b"L" after b" " (or first) starts one."""
     marks = data.translate(_WORD_TABLE, _WORD_DELETE)
     if not numpy:
         return marks.count(b" L") + marks.startswith(b"L")
     import numpy as np
 
-    seq = np.frombuffer(marks, np.uint8)  # b"L" after b" ": a word starts
+    seq = np.frombuffer(marks, np.uint8)
     return int(np.count_nonzero(seq[1:] > seq[:-1])) + marks.startswith(b"L")
 
 
@@ -143,6 +145,7 @@ def _bmp_table() -> bytes:
 
 
 def _python_words_han(text: str) -> tuple[int, int]:
+    """(words, han) of a short text, a character at a time."""
     words = han = 0
     previous = _SPACE
     table = _bmp_table()
@@ -164,7 +167,7 @@ def _bmp_classes() -> Any:
 
 
 def _scratch_arrays(size: int) -> Any:
-    """Five arrays of `size` bytes for this thread, kept: fresh 256 KB arrays would cost page faults each chunk."""
+    """Five arrays of `size` bytes for this thread, kept: fresh ones would cost ~1 ms of page faults a call."""
     import numpy as np
 
     arrays = getattr(_scratch, "arrays", None)
@@ -215,8 +218,9 @@ def _non_ascii(np: Any, raw: Any, start: int, scratch: Any) -> tuple[int, int]:
     count = np.count_nonzero
     continuation = int(count(np.less(a.view(np.int8), -64, out=work)))  # 80..BF
     han = 0
-    leads = int(count(np.greater_equal(a, 0xC0, out=work)))
-    if leads * _DENSE_LEADS > m:  # many (CJK, Cyrillic...): the Han of U+4000..U+9FFF counted by lead byte
+    if continuation * _DENSE <= m:  # few multi-byte characters: all decoded
+        np.greater_equal(a, 0xC0, out=work)
+    else:  # many (CJK, Cyrillic...): the Han of U+4000..U+9FFF counted by lead byte, the others decoded
         np.subtract(a, 0xE4, out=t)
         han += int(count(np.less_equal(t, 5, out=work)))  # E4..E9
         after = raw[start + 1:start + m + 1]
@@ -224,7 +228,7 @@ def _non_ascii(np: Any, raw: Any, start: int, scratch: Any) -> tuple[int, int]:
         np.equal(a[:k], 0xE4, out=work[:k])
         np.equal(after, 0xB7, out=kept[:k])
         han -= int(count(np.logical_and(work[:k], kept[:k], out=work[:k])))  # E4 B7: U+4DC0..U+4DFF
-        for i, (lo, hi) in enumerate(_CANDIDATE_LEADS):  # the others decoded
+        for i, (lo, hi) in enumerate(_CANDIDATE_LEADS):
             np.subtract(a, lo, out=t)
             np.less_equal(t, hi - lo, out=kept if i else work)
             if i:
