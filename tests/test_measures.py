@@ -143,9 +143,11 @@ def test_random_text(parts, big):
 
 
 def test_lone_surrogates_from_the_command_line():
-    text = "a\udcff b"
-    s = text_stats(text)
-    assert (s.chars, s.bytes, s.words, s.han) == definition(text)
+    for text in ("a\udcff b", "a\udcffb \ud800中 x" * 50):
+        for config in ALL_PATHS:
+            with forced(config):
+                s = text_stats(text)
+            assert (s.chars, s.bytes, s.words, s.han) == definition(text), config
 
 
 # Every whitespace character, letters and others of every UTF-8 length, Han at the edges of its ranges and
