@@ -5,6 +5,7 @@ import sys
 
 import typer
 
+from tokcost.cli import coercion
 from tokcost.cli.render import warn
 from tokcost.errors import TokcostError
 
@@ -52,6 +53,8 @@ try:  # typer >= 0.22 renders types itself; older typer (plain click) already sh
     _TyperParameter.display_type = _plain_type  # type: ignore[method-assign]
 except (ImportError, AttributeError):  # pragma: no cover
     pass
+
+coercion.install()  # plain option values without importing pydantic (typer 0.29 would on every command)
 
 from tokcost.cli import compare_cmds, count_cmds, price_cmds  # noqa: E402,F401  (commands register themselves on `app`)
 
