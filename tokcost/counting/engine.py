@@ -10,11 +10,14 @@ import itertools
 import os
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 from tokcost.counting.measures import TextStats, text_stats
-from tokcost.counting.pool import WorkerPool
 from tokcost.tokenizers import get_tokenizer
-from tokcost.tokenizers.backends import Backend
+
+if TYPE_CHECKING:
+    from tokcost.counting.pool import WorkerPool
+    from tokcost.tokenizers.backends import Backend
 
 CHUNK_CHARS = 256 * 1024
 LONG_CALL_CHARS = 4 * CHUNK_CHARS
@@ -123,6 +126,8 @@ class Engine:
     def pool(self) -> WorkerPool:
         """The worker processes, started on first use; each loads its tokenizers itself, in parallel."""
         if self._pool is None:
+            from tokcost.counting.pool import WorkerPool
+
             self._pool = WorkerPool(self.jobs, _warm, (self.names, self.fast))
         return self._pool
 

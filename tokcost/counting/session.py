@@ -17,20 +17,21 @@ from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from types import SimpleNamespace
-from typing import Self
+from typing import TYPE_CHECKING, Self
 
-from tokcost.counting import ranges
 from tokcost.counting.cache import CountCache, tokenizer_identity
-from tokcost.counting.decoding import SNIFF_BYTES, Sniffed, check_codec, read_blocks, sniff
 from tokcost.counting.engine import Counted, Engine, chunking_groups
 from tokcost.counting.inputs import Input
 from tokcost.counting.measures import TextStats
-from tokcost.counting.pool import WorkerDied
 from tokcost.counting.statindex import StatIndex
-from tokcost.counting.work import Piece, PieceResult, count_task
 from tokcost.digest import sha256_file
 from tokcost.errors import InputError, NotText
 from tokcost.tokenizers import fast, get_tokenizer, tokenizer_names, tokenizer_spec
+
+# Planning, reading and counting load on first use (ranges, decoding, work, pool): a run whose inputs
+# the stat index recognises needs none of them.
+if TYPE_CHECKING:
+    from tokcost.counting.work import Piece, PieceResult
 
 POOL_FROM_BYTES = 1 << 20  # less than this to count: this process counts it (workers cost more to start)
 TASK_FILES = 256  # small files per task (and at most ranges.RANGE_BYTES of them)
@@ -151,6 +152,9 @@ class CountSession:
             return job
         if self._indexed(job):
             return job
+        from tokcost.counting import ranges
+        from tokcost.counting.work import Piece
+
         whole = self._whole(self.names)
         if whole and st.st_size > WHOLE_LIMIT_BYTES:
             job.result = InputError(_too_large(item.label, whole, f"{st.st_size / 1e6:.1f} MB"))
@@ -188,6 +192,8 @@ class CountSession:
 
     def _plan_large(self, job: _Job) -> None:
         """Sniff, hash and look up a large file; cut it into pieces if it is UTF-8 (else: stream it)."""
+        from tokcost.counting.decoding import SNIFF_BYTES, Sniffed, check_codec, sniff
+
         path, size = job.item.path, job.st.st_size
         try:
             with open(path, "rb") as stream:
@@ -221,6 +227,9 @@ class CountSession:
         return tuple(n for n in self.names if n in missing or n not in self.identities)
 
     def _cut(self, stream, path: str, size: int, start: int, names: tuple[str, ...]) -> list[Piece]:
+        from tokcost.counting import ranges
+        from tokcost.counting.work import Piece
+
         groups = chunking_groups(SimpleNamespace(name=n, chunking=_chunking(n)) for n in names)
         pieces = []
         for g, (rule, group) in enumerate(groups.items()):
@@ -236,6 +245,8 @@ class CountSession:
         pieces = [dataclasses.replace(p, index=i) for i, job in enumerate(jobs) for p in job.pieces]
         if not pieces:
             return iter(())
+        from tokcost.counting.work import count_task
+
         tasks = list(_tasks(pieces))
         total = sum(p.end - p.start if p.end >= 0 else jobs[p.index].st.st_size for p in pieces)
         long_call = any(p.end - p.start > _LONG_PIECE_BYTES and p.names and _chunking(p.names[0]) == "whole"
@@ -290,6 +301,8 @@ class CountSession:
 
     def _streamed(self, item: Input) -> Result:
         """Stdin, a pipe or a large non-UTF-8 file: decoded here and counted by Engine.count_source."""
+        from tokcost.counting.pool import WorkerDied
+
         key, found, todo = self._cached_stream(item)
         counted = Counted({n: 0 for n in todo})
         try:
@@ -326,6 +339,8 @@ class CountSession:
         return [n for n in names if _chunking(n) == "whole"]
 
     def _count_stream(self, item: Input, names: list[str]) -> Counted | str:
+        from tokcost.counting.decoding import read_blocks
+
         whole = self._whole(names)
         if whole and item.path is not None and (_size(item.path) or 0) > WHOLE_LIMIT_BYTES:
             raise InputError(_too_large(item.label, whole, f"{(_size(item.path) or 0) / 1e6:.1f} MB"))
@@ -356,6 +371,8 @@ class CountSession:
 
 def _tasks(pieces: list[Piece]) -> Iterator[list[Piece]]:
     """Pieces grouped into tasks of about ranges.RANGE_BYTES (a range of a large file is a task of its own)."""
+    from tokcost.counting import ranges
+
     task: list[Piece] = []
     size = 0
     for piece in pieces:
@@ -370,6 +387,8 @@ def _tasks(pieces: list[Piece]) -> Iterator[list[Piece]]:
 
 def _labelled(results: Iterator[PieceResult], jobs: list[_Job]) -> Iterator[PieceResult]:
     """The results, with a worker's death reported as one line naming the input it was counting."""
+    from tokcost.counting.pool import WorkerDied
+
     try:
         yield from results
     except WorkerDied as exc:

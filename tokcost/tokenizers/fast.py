@@ -12,10 +12,10 @@ import os
 import tomllib
 from collections.abc import Callable
 from functools import cache
-from importlib import metadata, resources
 from pathlib import Path
 
 from tokcost.digest import sha256, sha256_file
+from tokcost.paths import data_text
 
 Counter = Callable[[str], int]
 
@@ -32,7 +32,7 @@ def wanted(input_bytes: int | None) -> bool:
 
 @cache
 def _config() -> dict:
-    return tomllib.loads(resources.files("tokcost.data").joinpath("engines.toml").read_text("utf-8"))
+    return tomllib.loads(data_text("engines.toml"))
 
 
 def enabled() -> bool:
@@ -49,6 +49,8 @@ def engine_for(name: str, fmt: str) -> str | None:
 @cache
 def engine_version(engine: str) -> str | None:
     """The installed version of a fast engine or reference library (None: not installed)."""
+    from importlib import metadata
+
     package = _config()[engine]["package"] if engine in _config() else engine
     try:
         return metadata.version(package)
