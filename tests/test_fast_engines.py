@@ -1,6 +1,10 @@
 """The faster engines (quicktok, kitoken) count exactly what the reference libraries count."""
 from __future__ import annotations
 
+import sys
+import zipfile
+from importlib import metadata
+
 import pytest
 
 from tokcost.comparison.corpora import corpus_dir, load_manifest
@@ -192,3 +196,34 @@ def test_workers_count_with_the_engine_the_identity_names(tmp_path, monkeypatch,
     seen = [line.split() for line in log.read_text().splitlines()]
     assert {e for e, _ in seen} == ({"build", "fast"} if engine == "fast" else {"reference"})
     assert str(os.getpid()) not in {pid for _, pid in seen}  # all loaded and counted by the workers
+
+
+def test_engine_versions_read_without_importlib_metadata_are_its_versions():
+    """Every count's cache identity names its engine's version: read from the dist-info folder itself
+    (importing importlib.metadata costs ~10 ms of each run), and always what importlib.metadata says."""
+    from tokcost.tokenizers import fast
+
+    names = sorted({d.metadata["Name"] for d in metadata.distributions()})
+    found = {n: fast._dist_info_version(n) for n in names}
+    assert {n: v for n, v in found.items() if v != fast._ASK} == {n: metadata.version(n) for n in names
+                                                                  if found[n] != fast._ASK}
+    assert found["tiktoken"] == metadata.version("tiktoken") and found["quicktok-v1"] == metadata.version("quicktok-v1")
+    assert fast._dist_info_version("no-such-distribution-for-tokcost") is None
+
+
+def test_unusual_distribution_layouts_are_left_to_importlib_metadata(tmp_path, monkeypatch):
+    from tokcost.tokenizers import fast
+
+    site = tmp_path / "site"
+    info = site / "demo_engine-1.2.dist-info"
+    info.mkdir(parents=True)
+    (info / "METADATA").write_text("Metadata-Version: 2.1\nName: demo-engine\nVersion: 1.2\n\nVersion: 9\n")
+    monkeypatch.setattr(sys, "path", [str(tmp_path / "missing"), str(site)])
+    assert fast._dist_info_version("Demo.Engine") == "1.2" == metadata.version("Demo.Engine")
+    (site / "Demo.Engine-1.3.dist-info").mkdir()  # two candidates in one folder
+    assert fast._dist_info_version("demo-engine") == fast._ASK
+    with zipfile.ZipFile(tmp_path / "libs.zip", "w") as archive:
+        archive.writestr("other-1.0.dist-info/METADATA", "Name: other\nVersion: 1.0\n")
+    monkeypatch.setattr(sys, "path", [str(tmp_path / "libs.zip")])
+    assert fast._dist_info_version("other") == fast._ASK
+    assert fast._version_header("Name: x\nVersion: 1.0\n  folded\n") == fast._ASK

@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import importlib.util
 import os
+import re
+import sys
 import tomllib
 from collections.abc import Callable
 from functools import cache
@@ -49,13 +51,73 @@ def engine_for(name: str, fmt: str) -> str | None:
 @cache
 def engine_version(engine: str) -> str | None:
     """The installed version of a fast engine or reference library (None: not installed)."""
+    package = _config()[engine]["package"] if engine in _config() else engine
+    found = _dist_info_version(package)
+    if found is not _ASK:
+        return found
     from importlib import metadata
 
-    package = _config()[engine]["package"] if engine in _config() else engine
     try:
         return metadata.version(package)
     except metadata.PackageNotFoundError:
         return None
+
+
+_ASK = "?"  # not a version: let importlib.metadata decide
+
+
+def _dist_info_version(package: str) -> str | None:
+    """`importlib.metadata.version(package)` (None: not installed) in the usual layout, or _ASK.
+
+    Every count's cache identity needs an engine's version, and importing importlib.metadata (it
+    imports the email package) costs ~10 ms: as much as a whole run served from the count cache.
+    So the usual case is read here the way importlib.metadata reads it: the first sys.path folder
+    with a `NAME-VERSION.dist-info` for the package, its METADATA's Version header. Anything else (an
+    egg, a zip on sys.path, two candidates in a folder, another finder of distributions) is _ASK.
+    """
+    from importlib.machinery import PathFinder
+
+    if any(hasattr(f, "find_distributions") and f is not PathFinder for f in sys.meta_path):
+        return _ASK
+    wanted = _normalized(package)
+    for entry in sys.path:
+        try:
+            children = os.listdir(entry or ".")
+        except OSError:
+            if os.path.isfile(entry):  # perhaps a zip: importlib.metadata looks inside
+                return _ASK
+            continue
+        found = [c for c in children if c.lower().endswith((".dist-info", ".egg-info"))
+                 and _normalized(c.lower().rpartition(".")[0].partition("-")[0]) == wanted]
+        if os.path.basename(entry).lower().endswith(".egg") or len(found) > 1:
+            return _ASK
+        if found:
+            if not found[0].lower().endswith(".dist-info"):
+                return _ASK
+            try:
+                text = Path(entry or ".", found[0], "METADATA").read_text(encoding="utf-8")
+            except (OSError, ValueError):
+                return _ASK
+            return _version_header(text)
+    return None
+
+
+def _normalized(name: str) -> str:
+    """A distribution name as importlib.metadata compares them (PEP 503, dashes as underscores)."""
+    return re.sub(r"[-_.]+", "_", name).lower()
+
+
+def _version_header(metadata_text: str) -> str:
+    """The Version header of a METADATA file, or _ASK when it is not one plain line."""
+    lines = metadata_text.splitlines()
+    for i, line in enumerate(lines):
+        if not line:
+            break  # the end of the headers
+        key, colon, value = line.partition(":")
+        if colon and key.lower() == "version":
+            folded = i + 1 < len(lines) and lines[i + 1][:1] in (" ", "\t")
+            return value.strip() if value.strip() and not folded else _ASK
+    return _ASK
 
 
 @cache
