@@ -227,3 +227,26 @@ def test_unusual_distribution_layouts_are_left_to_importlib_metadata(tmp_path, m
     monkeypatch.setattr(sys, "path", [str(tmp_path / "libs.zip")])
     assert fast._dist_info_version("other") == fast._ASK
     assert fast._version_header("Name: x\nVersion: 1.0\n  folded\n") == fast._ASK
+
+
+def test_a_pinned_engine_file_is_hashed_once_while_unchanged(tmp_path, monkeypatch):
+    """quicktok's vocabulary must be the pinned one; its hash is remembered by (size, mtime, inode),
+    like an unchanged input's counts, and taken again once the file changes."""
+    import os
+
+    from tokcost.digest import sha256
+    from tokcost.tokenizers import fast
+
+    monkeypatch.setenv("TOKCOST_CACHE_DIR", str(tmp_path / "cache"))
+    vocab = tmp_path / "o200k.vocab"
+    vocab.write_bytes(b"pinned")
+    os.utime(vocab, ns=(1_000_000_000, 1_000_000_000))  # not modified within the last seconds
+    pin = sha256(b"pinned")
+    assert fast._has_sha256(vocab, pin) and not fast._has_sha256(vocab, sha256(b"other"))
+    monkeypatch.setattr(fast, "sha256_file", lambda path: pytest.fail("hashed an unchanged file again"))
+    assert fast._has_sha256(vocab, pin)
+    monkeypatch.undo()
+    monkeypatch.setenv("TOKCOST_CACHE_DIR", str(tmp_path / "cache"))
+    vocab.write_bytes(b"changed")  # another size and mtime: hashed again, and refused
+    assert not fast._has_sha256(vocab, pin)
+    assert not fast._has_sha256(tmp_path / "missing.vocab", pin)
