@@ -1,6 +1,7 @@
 """The `tokcost` command: a thin typer layer over the Python API. Errors are one line, never a traceback."""
 from __future__ import annotations
 
+import gc
 import sys
 
 import typer
@@ -77,6 +78,10 @@ def _interrupted() -> int:
 
 
 def main(argv: list[str] | None = None) -> int:
+    # What start-up imported lives as long as the process: the cyclic GC need not scan it again each
+    # time a command's own objects (a 5,000-file folder's index and rows) trigger a full collection
+    # (~25 ms of such a run otherwise).
+    gc.freeze()
     try:
         result = app(args=argv, prog_name="tokcost", standalone_mode=False)
     except typer.Exit as exc:
