@@ -38,7 +38,8 @@ class CountRecord:
         record = {f: getattr(self, f) for f in _RECORD_FIELDS}  # (dataclasses.asdict deep-copies: slow)
         if self.path is None:
             del record["path"], record["encoding"]
-        return {**record, **self.ratios}
+        record.update(self.ratios)
+        return record
 
 
 _RECORD_FIELDS = tuple(f.name for f in fields(CountRecord))

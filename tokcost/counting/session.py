@@ -60,7 +60,7 @@ def _item_size(item: Input) -> int:
 def input_bytes(items: Iterable[Input], text: str | None = None) -> int | None:
     """How much text a call will count (None when stdin makes it unknown)."""
     items = list(items)
-    if any(i.path is None for i in items):
+    if any(i.location is None for i in items):
         return None
     return sum(_item_size(i) for i in items) + len(text or "")
 
@@ -136,11 +136,11 @@ class CountSession:
 
     def _stat(self, item: Input) -> _Job:
         job = _Job(item)
-        if item.path is None:
+        if item.location is None:
             job.stream = True
             return job
         try:
-            job.st = st = item.stat or os.stat(item.path)
+            job.st = st = item.stat or os.stat(item.location)
         except FileNotFoundError:
             return self._failed(job, "no such file or folder")
         except OSError as exc:
@@ -176,7 +176,7 @@ class CountSession:
         """Whether the stat index knows this unchanged file's counts for every tokenizer."""
         if self.index is None or job.st is None or len(self.identities) < len(self.names):
             return False
-        entry = self.index.get(job.item.path, job.st)
+        entry = self.index.get(job.item.location, job.st)
         if entry is None or entry.get("key") != CountCache.key(str(entry.get("digest")), self.encoding):
             return False
         tokens = entry.get("tokens")
@@ -295,8 +295,8 @@ class CountSession:
         counted = Counted({n: found.get(n, fresh.tokens.get(n, 0)) for n in self.names}, stats, encoding)
         if job.key and self.index is not None and job.st is not None:
             tokens = {self.identities[n]: v for n, v in counted.tokens.items() if n in self.identities}
-            self.index.put(job.item.path, job.st, {"key": job.key, "digest": job.digest, "tokens": tokens,
-                                                   "stats": vars(stats), "encoding": encoding})
+            self.index.put(job.item.location, job.st, {"key": job.key, "digest": job.digest, "tokens": tokens,
+                                                       "stats": vars(stats), "encoding": encoding})
         return counted
 
     def _streamed(self, item: Input) -> Result:
