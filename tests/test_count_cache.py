@@ -118,6 +118,29 @@ def test_a_warm_run_loads_no_tokenizer_library_nor_reading_code(cache_dir, tmp_p
     assert sorted((loaded - start_up) & _NOT_WHEN_WARM) == []
 
 
+def test_the_stat_index_serves_only_counts_made_under_the_same_encoding_and_version(cache_dir, tmp_path,
+                                                                                   monkeypatch):
+    from tokcost.counting import cache as cache_module
+
+    path = tmp_path / "a.txt"
+    path.write_text(TEXT[:300], encoding="utf-8")
+    os.utime(path, (1_000_000_000, 1_000_000_000))  # not modified within the last seconds: indexed by stat
+    first = count([str(path)]).as_dict()
+    reads: list[int] = []
+    real = work.count_task
+    monkeypatch.setattr(work, "count_task", lambda pieces: reads.append(len(pieces)) or real(pieces))
+    assert count([str(path)]).as_dict() == first and reads == []  # unchanged: not even read
+    count([str(path)], encoding="utf-8")  # another --encoding: another cache key, so read again
+    assert reads == [1]
+    [table] = (cache_dir / "stat").glob("*.json")
+    old_shape = table.read_text().replace('"variant": "utf-8|', '"key": "utf-8|')  # (entries before 'variant')
+    table.write_text(old_shape)
+    count([str(path)], encoding="utf-8")
+    assert reads == [1, 1] and '"variant"' in table.read_text()  # not trusted, and rewritten
+    monkeypatch.setattr(cache_module, "__version__", "0.0.0-other")  # another tokcost: read again
+    assert count([str(path)], encoding="utf-8").as_dict() == first and reads == [1, 1, 1]
+
+
 def test_cost_and_check_reuse_the_count_cache(cache_dir, no_tokenizing, tmp_path):
     from tokcost import check, cost
 

@@ -98,6 +98,7 @@ class CountSession:
         self.engine = Engine(names, jobs, fast=self.fast)
         self.names = self.engine.names
         self.encoding, self.on_bytes = encoding, on_bytes
+        self.variant = CountCache.variant(encoding)  # the stat index's entries say which they were made under
         self.cache = CountCache() if cache else None
         self.index = StatIndex(self.cache.root) if self.cache is not None else None
         self.identities = ({n: i for n in self.names if (i := tokenizer_identity(n, self.fast))}
@@ -177,7 +178,7 @@ class CountSession:
         if self.index is None or job.st is None or len(self.identities) < len(self.names):
             return False
         entry = self.index.get(job.item.location, job.st)
-        if entry is None or entry.get("key") != CountCache.key(str(entry.get("digest")), self.encoding):
+        if entry is None or entry.get("variant") != self.variant:  # (their key: CountCache.key(digest, encoding))
             return False
         tokens = entry.get("tokens")
         try:
@@ -295,8 +296,8 @@ class CountSession:
         counted = Counted({n: found.get(n, fresh.tokens.get(n, 0)) for n in self.names}, stats, encoding)
         if job.key and self.index is not None and job.st is not None:
             tokens = {self.identities[n]: v for n, v in counted.tokens.items() if n in self.identities}
-            self.index.put(job.item.location, job.st, {"key": job.key, "digest": job.digest, "tokens": tokens,
-                                                       "stats": vars(stats), "encoding": encoding})
+            self.index.put(job.item.location, job.st, {"digest": job.digest, "variant": self.variant,
+                                                       "tokens": tokens, "stats": vars(stats), "encoding": encoding})
         return counted
 
     def _streamed(self, item: Input) -> Result:

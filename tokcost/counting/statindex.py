@@ -1,8 +1,9 @@
 """Unchanged files recognised without reading them: (path, size, mtime_ns, inode) -> last counts.
 
 The count cache stays keyed by content hash; this index only remembers, per folder, which content
-key (and which counts under it) a file had when it was last counted, as long as its size, mtime and
-inode are the same. One small JSON file per folder under `<count cache>/stat/`; anything unreadable
+(sha256) a file had when it was last counted and its counts (with the --encoding and tokcost version
+they were made under, the rest of their count cache key), as long as its size, mtime and inode are
+the same. One small JSON file per folder under `<count cache>/stat/`; anything unreadable
 is ignored and rewritten. A file modified within the last few seconds is not recorded (its mtime
 could still change within the clock's resolution without the size changing).
 """
