@@ -74,11 +74,13 @@ def _dist_info_version(package: str) -> str | None:
     imports the email package) costs ~10 ms: as much as a whole run served from the count cache.
     So the usual case is read here the way importlib.metadata reads it: the first sys.path folder
     with a `NAME-VERSION.dist-info` for the package, its METADATA's Version header. Anything else (an
-    egg, a zip on sys.path, two candidates in a folder, another finder of distributions) is _ASK.
+    egg, a zip on sys.path, two candidates in a folder, a finder of distributions asked before the
+    path finder, or after it when the path has none) is _ASK.
     """
     from importlib.machinery import PathFinder
 
-    if any(hasattr(f, "find_distributions") and f is not PathFinder for f in sys.meta_path):
+    finders = [f for f in sys.meta_path if hasattr(f, "find_distributions")]  # asked in this order
+    if not finders or finders[0] is not PathFinder:
         return _ASK
     wanted = _normalized(package)
     for entry in sys.path:
@@ -100,7 +102,7 @@ def _dist_info_version(package: str) -> str | None:
             except (OSError, ValueError):
                 return _ASK
             return _version_header(text)
-    return None
+    return None if len(finders) == 1 else _ASK  # (another finder may know it)
 
 
 def _normalized(name: str) -> str:
