@@ -95,3 +95,59 @@ def test_stdin_hint_only_on_a_terminal(monkeypatch, capsys):
     names.stdin_hint(["-"])
     names.stdin_hint(["a.txt"])
     assert capsys.readouterr().err == ""
+
+
+# Values typer converts: plain, edge and bad ones (each annotation gets all; typer's answer is the reference).
+_SAMPLES = [None, "", "x", "json", "JSON", "Json", "xml", " json", "0", "1", "007", " 1", "1 ", "+1", "-1",
+            "1_000", "1e3", "1.0", "１", "1000000000", "1000000001", "1000000000000000", "1000000000000001",
+            "99999999999999999999999", 0, 1, 3, True, False, 2.0, b"bytes", ["a", "b"], ("a",), [], ["1", "x"],
+            [1], "true", "no"]
+
+
+def _typer_params():
+    typer_main = pytest.importorskip("typer.main")
+    pytest.importorskip("typer._coercion")  # typer >= 0.29 converts values with pydantic adapters
+    from tokcost.cli import app
+
+    def walk(command, name):
+        for param in command.params:
+            yield name, command, param
+        for sub_name, sub in getattr(command, "commands", {}).items():
+            yield from walk(sub, sub_name)
+
+    return list(walk(typer_main.get_command(app), "tokcost"))
+
+
+def _outcome(runtime, value, param, ctx):
+    try:
+        value = runtime.coerce(value, param=param, ctx=ctx)
+    except Exception as exc:  # typer's BadParameter, or a developer error: compared as they are
+        return "raised", type(exc).__name__, str(exc)
+    return "value", repr(value), type(value), [type(v) for v in value] if isinstance(value, list) else None
+
+
+def test_plain_option_values_convert_exactly_as_typer_does():
+    """tokcost.cli.coercion converts str, int, choices and lists of them without pydantic; every other
+    value (and every error) is typer's. Any difference from typer's own conversion is a failure."""
+    from typer._coercion import build_runtime_param
+
+    from tokcost.cli.render import Format
+
+    plain = 0
+    for name, command, param in _typer_params():
+        ctx = command.context_class(command, info_name=name)
+        ours = param.get_runtime_param()
+        theirs = build_runtime_param(param.type_descriptor)
+        plain += type(ours).__name__ == "PlainRuntimeParam"
+        for value in [*_SAMPLES, Format.csv]:
+            expected = _outcome(theirs, value, param, ctx)
+            assert _outcome(ours, value, param, ctx) == expected, (name, param.name, value)
+    assert plain > 50  # the str, int, format and list[str] options of every command
+
+
+def test_a_command_imports_no_pydantic():
+    proc = subprocess.run([sys.executable, "-X", "importtime", "-m", "tokcost", "count", "--text", "x", "-f", "json",
+                           "-t", "o200k_base", "--jobs", "1", "--no-cache"], capture_output=True)
+    assert proc.returncode == 0, proc.stderr.decode()
+    imported = re.findall(r"^import time:.*\|\s*([\w.]+)$", proc.stderr.decode(), flags=re.M)
+    assert "tokcost.counting.api" in imported and not [m for m in imported if m.split(".")[0] == "pydantic"]

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import subprocess
 import sys
 
@@ -84,6 +85,60 @@ def test_no_cache_flag_neither_reads_nor_writes(tmp_path):
     assert proc.returncode == 0 and not root.exists()
     subprocess.run([sys.executable, "-m", "tokcost", "count", str(path)], env=env, capture_output=True)
     assert len([p for p in root.rglob("*.json") if p.parent.name != "stat"]) == 1  # (stat: the stat index)
+
+
+# What a run served from the count cache has no use for (each costs milliseconds, some tens): typer's
+# pydantic adapters, the tokenizer libraries and backends, and the code that reads, cuts and counts.
+_NOT_WHEN_WARM = {"pydantic", "numpy", "tokenizers", "tiktoken", "quicktok", "kitoken", "sentencepiece",
+                  "transformers", "regex", "charset_normalizer", "jinja2", "multiprocessing", "concurrent.futures",
+                  "importlib.metadata", "importlib.resources", "tempfile", "email", "tokcost.tokenizers.backends",
+                  "tokcost.counting.work", "tokcost.counting.pool", "tokcost.counting.decoding",
+                  "tokcost.counting.ranges", "tokcost.pricing"}
+
+
+def _imports(*args: str) -> tuple[subprocess.CompletedProcess, set[str]]:
+    proc = subprocess.run([sys.executable, "-X", "importtime", "-m", "tokcost", *args], capture_output=True)
+    names = re.findall(r"^import time:.*\|\s*([\w.]+)$", proc.stderr.decode(), flags=re.M)
+    return proc, {".".join(n.split(".")[:i]) for n in names for i in range(1, n.count(".") + 2)}
+
+
+def test_a_warm_run_loads_no_tokenizer_library_nor_reading_code(cache_dir, tmp_path):
+    folder = tmp_path / "texts"
+    (folder / "sub").mkdir(parents=True)
+    files = [folder / "en.txt", folder / "sub" / "zh.txt", folder / "sub" / "mixed.txt", tmp_path / "named.txt"]
+    for i, path in enumerate(files):
+        path.write_text(TEXT[: 200 * (i + 1)], encoding="utf-8")
+        os.utime(path, (1_000_000_000, 1_000_000_000))  # not modified within the last seconds: indexed by stat
+    args = ["count", str(folder), str(files[-1]), "-t", "o200k_base", "-t", "qwen", "--format", "json"]
+    cold, _ = _imports(*args)
+    warm, loaded = _imports(*args)
+    _, start_up = _imports("--version")
+    assert cold.returncode == warm.returncode == 0 and warm.stdout == cold.stdout
+    assert len(json.loads(warm.stdout)["files"]) == 8 and "tokcost.counting.api" in loaded
+    assert sorted((loaded - start_up) & _NOT_WHEN_WARM) == []
+
+
+def test_the_stat_index_serves_only_counts_made_under_the_same_encoding_and_version(cache_dir, tmp_path,
+                                                                                   monkeypatch):
+    from tokcost.counting import cache as cache_module
+
+    path = tmp_path / "a.txt"
+    path.write_text(TEXT[:300], encoding="utf-8")
+    os.utime(path, (1_000_000_000, 1_000_000_000))  # not modified within the last seconds: indexed by stat
+    first = count([str(path)]).as_dict()
+    reads: list[int] = []
+    real = work.count_task
+    monkeypatch.setattr(work, "count_task", lambda pieces: reads.append(len(pieces)) or real(pieces))
+    assert count([str(path)]).as_dict() == first and reads == []  # unchanged: not even read
+    count([str(path)], encoding="utf-8")  # another --encoding: another cache key, so read again
+    assert reads == [1]
+    [table] = (cache_dir / "stat").glob("*.json")
+    old_shape = table.read_text().replace('"variant": "utf-8|', '"key": "utf-8|')  # (entries before 'variant')
+    table.write_text(old_shape)
+    count([str(path)], encoding="utf-8")
+    assert reads == [1, 1] and '"variant"' in table.read_text()  # not trusted, and rewritten
+    monkeypatch.setattr(cache_module, "__version__", "0.0.0-other")  # another tokcost: read again
+    assert count([str(path)], encoding="utf-8").as_dict() == first and reads == [1, 1, 1]
 
 
 def test_cost_and_check_reuse_the_count_cache(cache_dir, no_tokenizing, tmp_path):

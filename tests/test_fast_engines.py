@@ -1,6 +1,10 @@
 """The faster engines (quicktok, kitoken) count exactly what the reference libraries count."""
 from __future__ import annotations
 
+import json
+import subprocess
+import sys
+
 import pytest
 
 from tokcost.comparison.corpora import corpus_dir, load_manifest
@@ -199,3 +203,102 @@ def test_workers_count_with_the_engine_the_identity_names(tmp_path, monkeypatch,
         assert [e for e, _, _ in seen].count("build") == 1
     else:
         assert str(os.getpid()) not in {pid for _, pid, _ in seen}  # all counted by the worker processes
+
+
+def _fresh_python(code: str, *args: str) -> object:
+    """What `code` prints (JSON) in a new interpreter: importlib.metadata as a run of tokcost has it
+    (packages that import the importlib_metadata backport, as some tests' do, replace its finder)."""
+    proc = subprocess.run([sys.executable, "-c", code, *args], capture_output=True, text=True)
+    assert proc.returncode == 0, proc.stderr
+    return json.loads(proc.stdout)
+
+
+_VERSIONS = """
+import json, sys
+from importlib import metadata
+from tokcost.tokenizers import fast
+names = sorted({d.metadata["Name"] for d in metadata.distributions()} | {"no-such-distribution-for-tokcost"})
+def official(name):
+    try:
+        return metadata.version(name)
+    except metadata.PackageNotFoundError:
+        return None
+print(json.dumps({n: [fast._dist_info_version(n), official(n)] for n in names}))
+"""
+
+
+def test_engine_versions_read_without_importlib_metadata_are_its_versions():
+    """Every count's cache identity names its engine's version: read from the dist-info folder itself
+    (importing importlib.metadata costs ~10 ms of each run), and always what importlib.metadata says."""
+    from tokcost.tokenizers import fast
+
+    versions = _fresh_python(_VERSIONS)
+    assert {n: v for n, (v, _) in versions.items() if v != fast._ASK} == {n: v for n, (ours, v) in versions.items()
+                                                                        if ours != fast._ASK}
+    for name in ("tiktoken", "quicktok-v1", "kitoken", "no-such-distribution-for-tokcost"):
+        assert versions[name][0] == versions[name][1]
+
+
+_LAYOUTS = """
+import json, sys, zipfile
+from importlib import metadata
+from importlib.machinery import PathFinder
+from pathlib import Path
+from tokcost.tokenizers import fast
+tmp = Path(sys.argv[1])
+site = tmp / "site"
+(site / "demo_engine-1.2.dist-info").mkdir(parents=True)
+(site / "demo_engine-1.2.dist-info" / "METADATA").write_text("Name: demo-engine\\nVersion: 1.2\\n\\nVersion: 9\\n")
+sys.path[:] = [str(tmp / "missing"), str(site)]
+out = {"usual": [fast._dist_info_version("Demo.Engine"), metadata.version("Demo.Engine")]}
+class Other:
+    def find_distributions(self, context=None):
+        return iter(())
+finders = sys.meta_path[:]
+sys.meta_path[:] = [PathFinder, Other()]
+out["then another finder"] = [fast._dist_info_version("demo-engine"), fast._dist_info_version("absent-engine")]
+sys.meta_path[:] = [Other(), PathFinder]
+out["another finder first"] = fast._dist_info_version("demo-engine")
+sys.meta_path[:] = finders
+(site / "Demo.Engine-1.3.dist-info").mkdir()
+out["two candidates"] = fast._dist_info_version("demo-engine")
+with zipfile.ZipFile(tmp / "libs.zip", "w") as archive:
+    archive.writestr("other-1.0.dist-info/METADATA", "Name: other\\nVersion: 1.0\\n")
+sys.path[:] = [str(tmp / "libs.zip")]
+out["zip"] = fast._dist_info_version("other")
+out["folded"] = fast._version_header("Name: x\\nVersion: 1.0\\n  folded\\n")
+print(json.dumps(out))
+"""
+
+
+def test_unusual_distribution_layouts_are_left_to_importlib_metadata(tmp_path):
+    from tokcost.tokenizers import fast
+
+    ask = fast._ASK
+    assert _fresh_python(_LAYOUTS, str(tmp_path)) == {
+        "usual": ["1.2", "1.2"],
+        "then another finder": ["1.2", ask],  # the path finder answers first; the other may know the absent one
+        "another finder first": ask, "two candidates": ask, "zip": ask, "folded": ask}
+
+
+def test_a_pinned_engine_file_is_hashed_once_while_unchanged(tmp_path, monkeypatch):
+    """quicktok's vocabulary must be the pinned one; its hash is remembered by (size, mtime, inode),
+    like an unchanged input's counts, and taken again once the file changes."""
+    import os
+
+    from tokcost.digest import sha256
+    from tokcost.tokenizers import fast
+
+    monkeypatch.setenv("TOKCOST_CACHE_DIR", str(tmp_path / "cache"))
+    vocab = tmp_path / "o200k.vocab"
+    vocab.write_bytes(b"pinned")
+    os.utime(vocab, ns=(1_000_000_000, 1_000_000_000))  # not modified within the last seconds
+    pin = sha256(b"pinned")
+    assert fast._has_sha256(vocab, pin) and not fast._has_sha256(vocab, sha256(b"other"))
+    monkeypatch.setattr(fast, "sha256_file", lambda path: pytest.fail("hashed an unchanged file again"))
+    assert fast._has_sha256(vocab, pin)
+    monkeypatch.undo()
+    monkeypatch.setenv("TOKCOST_CACHE_DIR", str(tmp_path / "cache"))
+    vocab.write_bytes(b"changed")  # another size and mtime: hashed again, and refused
+    assert not fast._has_sha256(vocab, pin)
+    assert not fast._has_sha256(tmp_path / "missing.vocab", pin)

@@ -50,7 +50,7 @@ def print_json(data: Any) -> None:
 
 def _long_json(data: dict) -> str:
     """The same JSON value, laid out with each item of a long list on its own line."""
-    dump = lambda value: json.dumps(value, ensure_ascii=False, default=_default)  # noqa: E731
+    dump = json.JSONEncoder(ensure_ascii=False, default=_default).encode  # json.dumps makes one per call
     parts = []
     for key, value in data.items():
         if isinstance(value, list) and value:

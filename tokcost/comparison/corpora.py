@@ -22,12 +22,11 @@ import zipfile
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, fields
 from html.parser import HTMLParser
-from importlib import resources
 from pathlib import Path
 
 from tokcost.digest import sha256
 from tokcost.errors import DataError, TokcostError, UnknownName
-from tokcost.paths import atomic_write_bytes, cache_dir
+from tokcost.paths import DATA_DIR, atomic_write_bytes, cache_dir
 
 BUILD_HINT = "python -m tokcost.comparison.corpora build"
 
@@ -228,7 +227,7 @@ _SHA256 = re.compile(r"[0-9a-f]{64}")
 
 def manifest_path() -> Path:
     env = os.environ.get("TOKCOST_CORPORA_MANIFEST")
-    return Path(env) if env else Path(str(resources.files("tokcost.data").joinpath("corpora.toml")))
+    return Path(env) if env else DATA_DIR / "corpora.toml"
 
 
 def _spec(entry: dict, where: str) -> CorpusSpec:

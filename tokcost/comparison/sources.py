@@ -4,9 +4,9 @@ from __future__ import annotations
 import re
 import tomllib
 from functools import cache
-from importlib import resources
 
 from tokcost.errors import DataError
+from tokcost.paths import data_text
 
 _DATE = re.compile(r"^\d{4}(-\d{2}(-\d{2})?)?$")
 _KEYS = {"title", "kind", "date"}
@@ -14,7 +14,7 @@ _KEYS = {"title", "kind", "date"}
 
 @cache
 def sources() -> dict[str, dict[str, str]]:
-    raw = tomllib.loads(resources.files("tokcost.data").joinpath("sources.toml").read_text("utf-8"))["source"]
+    raw = tomllib.loads(data_text("sources.toml"))["source"]
     for name, entry in raw.items():
         if set(entry) != _KEYS or not all(isinstance(v, str) and v for v in entry.values()):
             raise DataError(f"sources.toml [source.{name!r}]: needs exactly {sorted(_KEYS)}, all text")

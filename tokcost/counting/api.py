@@ -5,7 +5,6 @@ from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field, fields
 from pathlib import Path
 
-from tokcost.counting.decoding import check_codec
 from tokcost.counting.engine import Counted
 from tokcost.counting.inputs import Input, expand
 from tokcost.counting.measures import per_token
@@ -39,7 +38,8 @@ class CountRecord:
         record = {f: getattr(self, f) for f in _RECORD_FIELDS}  # (dataclasses.asdict deep-copies: slow)
         if self.path is None:
             del record["path"], record["encoding"]
-        return {**record, **self.ratios}
+        record.update(self.ratios)
+        return record
 
 
 _RECORD_FIELDS = tuple(f.name for f in fields(CountRecord))
@@ -125,6 +125,8 @@ def count(paths: Sequence[str] = (), *, text: str | None = None, tokenizers: Ite
     """
     names = resolve_tokenizers(tokenizers)
     if encoding:
+        from tokcost.counting.decoding import check_codec
+
         check_codec(encoding)
     report = CountReport(names)
     items, bad_args = expand(list(paths))

@@ -59,7 +59,12 @@ class CountCache:
 
     @staticmethod
     def key(content_digest: str, encoding: str | None) -> str:
-        return sha256(f"{content_digest}|{encoding or 'auto'}|{__version__}")
+        return sha256(f"{content_digest}|{CountCache.variant(encoding)}")
+
+    @staticmethod
+    def variant(encoding: str | None) -> str:
+        """What a key holds besides the content: the decoding asked for (--encoding) and tokcost's version."""
+        return f"{encoding or 'auto'}|{__version__}"
 
     def _load(self, key: str) -> dict:
         try:

@@ -24,8 +24,10 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Iterator
 from functools import cache
+from typing import TYPE_CHECKING
 
-import regex
+if TYPE_CHECKING:
+    import regex
 
 # Part of every cached count's identity: bump it whenever a rule changes where a text may be cut.
 CUT_RULES_VERSION = 2
@@ -73,6 +75,8 @@ def _pattern(chunking: str) -> regex.Pattern:
     unknown = [p for p in parts if p not in RULES]
     if unknown:
         raise ValueError(f"unknown cut rule {unknown[0]!r}; known: {sorted(RULES)} and 'whole'")
+    import regex  # imported when a text is cut: a run served from the count cache never needs it
+
     # Every alternative is zero-width, so their concatenation matches where all of them do.
     return regex.compile("".join(f"(?:{RULES[p]})" for p in parts))
 

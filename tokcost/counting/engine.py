@@ -11,13 +11,15 @@ import itertools
 import os
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 from tokcost.counting.measures import TextStats, text_stats
-from tokcost.counting.pool import WorkerPool
-from tokcost.counting.threads import ThreadWorkers
 from tokcost.tokenizers import get_tokenizer
-from tokcost.tokenizers.backends import Backend
-from tokcost.tokenizers.registry import counts_in_threads
+
+if TYPE_CHECKING:
+    from tokcost.counting.pool import WorkerPool
+    from tokcost.counting.threads import ThreadWorkers
+    from tokcost.tokenizers.backends import Backend
 
 CHUNK_CHARS = 256 * 1024
 LONG_CALL_CHARS = 4 * CHUNK_CHARS
@@ -70,7 +72,6 @@ def default_jobs() -> int:
 
 
 BlockSource = Callable[[], Iterable[str]]
-Workers = WorkerPool | ThreadWorkers
 
 
 class Engine:
@@ -84,7 +85,7 @@ class Engine:
         self.names = tuple(dict.fromkeys(names))
         self.jobs = jobs or default_jobs()
         self.fast = fast
-        self._pool: Workers | None = None
+        self._pool: WorkerPool | ThreadWorkers | None = None
 
     @functools.cached_property
     def groups(self) -> dict[str, tuple[str, ...]]:
@@ -124,10 +125,14 @@ class Engine:
             total.add(part)
         return total
 
-    def pool(self) -> Workers:
+    def pool(self) -> WorkerPool | ThreadWorkers:
         """The workers, started on first use: threads that share one load of the tokenizers when they
         all count with the GIL released, else processes that each load them, in parallel."""
         if self._pool is None:
+            from tokcost.counting.pool import WorkerPool
+            from tokcost.counting.threads import ThreadWorkers
+            from tokcost.tokenizers.registry import counts_in_threads
+
             threads = self.jobs > 1 and all(counts_in_threads(n, self.fast) for n in self.names)
             self._pool = (ThreadWorkers if threads else WorkerPool)(self.jobs, _warm, (self.names, self.fast))
         return self._pool

@@ -1,24 +1,47 @@
 """Turning PATH arguments (files, directories, globs, `-`) into the list of texts to count."""
 from __future__ import annotations
 
-import glob
 import os
 from collections.abc import Iterator
-from dataclasses import dataclass, field
 from pathlib import Path
 
 _VCS_DIRS = {".git", ".hg", ".svn"}
 _GLOB_CHARS = set("*?[")
 
 
-@dataclass(frozen=True)
 class Input:
-    """One text to count. `path` None is stdin; `walked` means found inside a directory walk."""
+    """One text to count. `path` None is stdin; `walked` means found inside a directory walk.
 
-    label: str
-    path: Path | None
-    walked: bool = False
-    stat: os.stat_result | None = field(default=None, compare=False, repr=False)  # taken by the walk
+    `location` is the path as a string (None for stdin) and `stat` the walk's stat of the file: a walk
+    makes no Path objects (a folder of thousands of unchanged files is served without one), `path`
+    makes it when first asked for.
+    """
+
+    __slots__ = ("_path", "label", "location", "stat", "walked")
+
+    def __init__(self, label: str, path: Path | str | None, walked: bool = False,
+                 stat: os.stat_result | None = None) -> None:
+        self.label, self.walked, self.stat = label, walked, stat
+        self.location = None if path is None else os.fspath(path)
+        self._path = path if isinstance(path, Path) else None
+
+    @property
+    def path(self) -> Path | None:
+        if self._path is None and self.location is not None:
+            self._path = Path(self.location)
+        return self._path
+
+    def _key(self) -> tuple:
+        return self.label, self.path, self.walked
+
+    def __eq__(self, other: object) -> bool:
+        return self._key() == other._key() if isinstance(other, Input) else NotImplemented
+
+    def __hash__(self) -> int:
+        return hash(self._key())
+
+    def __repr__(self) -> str:
+        return f"Input(label={self.label!r}, path={self.path!r}, walked={self.walked!r})"
 
 
 def _is_dir(path: Path) -> bool:
@@ -48,7 +71,7 @@ def _scan(folder: str, errors: list[tuple[str, str]]) -> Iterator[Input]:
         if _entry_is_dir(entry):
             folders.append(entry)
         elif (st := _entry_stat(entry)) is not False:
-            yield Input(entry.path, Path(entry.path), walked=True, stat=st)
+            yield Input(entry.path, entry.path, walked=True, stat=st)
     for entry in folders:
         if entry.name not in _VCS_DIRS and not entry.is_symlink():
             yield from _scan(entry.path, errors)
@@ -87,6 +110,8 @@ def expand(args: list[str]) -> tuple[list[Input], list[tuple[str, str]]]:
         elif os.path.lexists(arg) or not (_GLOB_CHARS & set(arg)):
             found.append(Input(arg, path))  # a missing or unreadable file is reported when it is read
         else:
+            import glob
+
             matches = sorted(glob.glob(arg, recursive=True))
             if not matches:
                 errors.append((arg, "no file matches this pattern"))

@@ -17,20 +17,21 @@ from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from types import SimpleNamespace
-from typing import Self
+from typing import TYPE_CHECKING, Self
 
-from tokcost.counting import ranges
 from tokcost.counting.cache import CountCache, tokenizer_identity
-from tokcost.counting.decoding import SNIFF_BYTES, Sniffed, check_codec, read_blocks, sniff
 from tokcost.counting.engine import Counted, Engine, chunking_groups
 from tokcost.counting.inputs import Input
 from tokcost.counting.measures import TextStats
-from tokcost.counting.pool import WorkerDied
 from tokcost.counting.statindex import StatIndex
-from tokcost.counting.work import Piece, PieceResult, count_task
 from tokcost.digest import sha256_file
 from tokcost.errors import InputError, NotText
 from tokcost.tokenizers import fast, get_tokenizer, tokenizer_names, tokenizer_spec
+
+# Planning, reading and counting load on first use (ranges, decoding, work, pool): a run whose inputs
+# the stat index recognises needs none of them.
+if TYPE_CHECKING:
+    from tokcost.counting.work import Piece, PieceResult
 
 POOL_FROM_BYTES = 1 << 20  # less than this to count: this process counts it (workers cost more to start)
 TASK_FILES = 256  # small files per task (and at most ranges.RANGE_BYTES of them)
@@ -59,7 +60,7 @@ def _item_size(item: Input) -> int:
 def input_bytes(items: Iterable[Input], text: str | None = None) -> int | None:
     """How much text a call will count (None when stdin makes it unknown)."""
     items = list(items)
-    if any(i.path is None for i in items):
+    if any(i.location is None for i in items):
         return None
     return sum(_item_size(i) for i in items) + len(text or "")
 
@@ -98,6 +99,7 @@ class CountSession:
         self.engine = Engine(names, jobs, fast=self.fast)
         self.names = self.engine.names
         self.encoding, self.on_bytes = encoding, on_bytes
+        self.variant = CountCache.variant(encoding)  # the stat index's entries say which they were made under
         self.cache = CountCache() if cache else None
         self.index = StatIndex(self.cache.root) if self.cache is not None else None
         self.identities = ({n: i for n in self.names if (i := tokenizer_identity(n, self.fast))}
@@ -136,11 +138,11 @@ class CountSession:
 
     def _stat(self, item: Input) -> _Job:
         job = _Job(item)
-        if item.path is None:
+        if item.location is None:
             job.stream = True
             return job
         try:
-            job.st = st = item.stat or os.stat(item.path)
+            job.st = st = item.stat or os.stat(item.location)
         except FileNotFoundError:
             return self._failed(job, "no such file or folder")
         except OSError as exc:
@@ -152,6 +154,9 @@ class CountSession:
             return job
         if self._indexed(job):
             return job
+        from tokcost.counting import ranges
+        from tokcost.counting.work import Piece
+
         whole = self._whole(self.names)
         if whole and st.st_size > WHOLE_LIMIT_BYTES:
             job.result = InputError(_too_large(item.label, whole, f"{st.st_size / 1e6:.1f} MB"))
@@ -173,8 +178,8 @@ class CountSession:
         """Whether the stat index knows this unchanged file's counts for every tokenizer."""
         if self.index is None or job.st is None or len(self.identities) < len(self.names):
             return False
-        entry = self.index.get(job.item.path, job.st)
-        if entry is None or entry.get("key") != CountCache.key(str(entry.get("digest")), self.encoding):
+        entry = self.index.get(job.item.location, job.st)
+        if entry is None or entry.get("variant") != self.variant:  # (their key: CountCache.key(digest, encoding))
             return False
         tokens = entry.get("tokens")
         try:
@@ -189,6 +194,8 @@ class CountSession:
 
     def _plan_large(self, job: _Job) -> None:
         """Sniff, hash and look up a large file; cut it into pieces if it is UTF-8 (else: stream it)."""
+        from tokcost.counting.decoding import SNIFF_BYTES, Sniffed, check_codec, sniff
+
         path, size = job.item.path, job.st.st_size
         try:
             with open(path, "rb") as stream:
@@ -223,6 +230,9 @@ class CountSession:
         return tuple(n for n in self.names if n in missing or n not in self.identities)
 
     def _cut(self, stream, path: str, size: int, start: int, names: tuple[str, ...]) -> list[Piece]:
+        from tokcost.counting import ranges
+        from tokcost.counting.work import Piece
+
         groups = chunking_groups(SimpleNamespace(name=n, chunking=_chunking(n)) for n in names)
         pieces = []
         for g, (rule, group) in enumerate(groups.items()):
@@ -238,6 +248,8 @@ class CountSession:
         pieces = [dataclasses.replace(p, index=i) for i, job in enumerate(jobs) for p in job.pieces]
         if not pieces:
             return iter(())
+        from tokcost.counting.work import count_task
+
         tasks = list(_tasks(pieces))
         total = sum(p.end - p.start if p.end >= 0 else jobs[p.index].st.st_size for p in pieces)
         long_call = any(p.end - p.start > _LONG_PIECE_BYTES and p.names and _chunking(p.names[0]) == "whole"
@@ -286,12 +298,14 @@ class CountSession:
         counted = Counted({n: found.get(n, fresh.tokens.get(n, 0)) for n in self.names}, stats, encoding)
         if job.key and self.index is not None and job.st is not None:
             tokens = {self.identities[n]: v for n, v in counted.tokens.items() if n in self.identities}
-            self.index.put(job.item.path, job.st, {"key": job.key, "digest": job.digest, "tokens": tokens,
-                                                   "stats": vars(stats), "encoding": encoding})
+            self.index.put(job.item.location, job.st, {"digest": job.digest, "variant": self.variant,
+                                                       "tokens": tokens, "stats": vars(stats), "encoding": encoding})
         return counted
 
     def _streamed(self, item: Input) -> Result:
         """Stdin, a pipe or a large non-UTF-8 file: decoded here and counted by Engine.count_source."""
+        from tokcost.counting.pool import WorkerDied
+
         key, found, todo = self._cached_stream(item)
         counted = Counted({n: 0 for n in todo})
         try:
@@ -328,6 +342,8 @@ class CountSession:
         return [n for n in names if _chunking(n) == "whole"]
 
     def _count_stream(self, item: Input, names: list[str]) -> Counted | str:
+        from tokcost.counting.decoding import read_blocks
+
         whole = self._whole(names)
         if whole and item.path is not None and (_size(item.path) or 0) > WHOLE_LIMIT_BYTES:
             raise InputError(_too_large(item.label, whole, f"{(_size(item.path) or 0) / 1e6:.1f} MB"))
@@ -358,6 +374,8 @@ class CountSession:
 
 def _tasks(pieces: list[Piece]) -> Iterator[list[Piece]]:
     """Pieces grouped into tasks of about ranges.RANGE_BYTES (a range of a large file is a task of its own)."""
+    from tokcost.counting import ranges
+
     task: list[Piece] = []
     size = 0
     for piece in pieces:
@@ -372,6 +390,8 @@ def _tasks(pieces: list[Piece]) -> Iterator[list[Piece]]:
 
 def _labelled(results: Iterator[PieceResult], jobs: list[_Job]) -> Iterator[PieceResult]:
     """The results, with a worker's death reported as one line naming the input it was counting."""
+    from tokcost.counting.pool import WorkerDied
+
     try:
         yield from results
     except WorkerDied as exc:

@@ -1,8 +1,9 @@
 """Unchanged files recognised without reading them: (path, size, mtime_ns, inode) -> last counts.
 
 The count cache stays keyed by content hash; this index only remembers, per folder, which content
-key (and which counts under it) a file had when it was last counted, as long as its size, mtime and
-inode are the same. One small JSON file per folder under `<count cache>/stat/`; anything unreadable
+(sha256) a file had when it was last counted and its counts (with the --encoding and tokcost version
+they were made under, the rest of their count cache key), as long as its size, mtime and inode are
+the same. One small JSON file per folder under `<count cache>/stat/`; anything unreadable
 is ignored and rewritten. A file modified within the last few seconds is not recorded (its mtime
 could still change within the clock's resolution without the size changing).
 """
@@ -44,20 +45,20 @@ class StatIndex:
                 self._tables[folder] = {}
         return self._tables[folder]
 
-    def _where(self, path: Path) -> tuple[str, str]:
+    def _where(self, path: str | os.PathLike[str]) -> tuple[str, str]:
         folder, name = os.path.split(os.fspath(path))
         if folder not in self._folders:
             self._folders[folder] = os.path.abspath(folder or ".")
         return self._folders[folder], name
 
-    def get(self, path: Path, st: os.stat_result) -> dict[str, Any] | None:
+    def get(self, path: str | os.PathLike[str], st: os.stat_result) -> dict[str, Any] | None:
         folder, name = self._where(path)
         entry = self._table(folder).get(name)
         if isinstance(entry, dict) and entry.get("stat") == stat_key(st):
             return entry
         return None
 
-    def put(self, path: Path, st: os.stat_result, entry: dict[str, Any]) -> None:
+    def put(self, path: str | os.PathLike[str], st: os.stat_result, entry: dict[str, Any]) -> None:
         if st.st_mtime_ns > time.time_ns() - _RECENT_NS:
             return
         folder, name = self._where(path)

@@ -22,10 +22,10 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from decimal import Decimal
 from functools import cache, lru_cache
-from importlib import resources
 from typing import Any
 
 from tokcost.errors import DataError, UsageError
+from tokcost.paths import data_text
 from tokcost.pricing.catalog import Catalog, ModelRecord, PriceEntry
 from tokcost.pricing.money import Amount
 
@@ -114,7 +114,7 @@ class TodayModel:
 
 @cache
 def today_models() -> dict[str, TodayModel]:
-    text = resources.files("tokcost.data").joinpath("current_models.toml").read_text("utf-8")
+    text = data_text("current_models.toml")
     out: dict[str, TodayModel] = {}
     for i, raw in enumerate(tomllib.loads(text)["model"], 1):
         unknown = set(raw) - _MODEL_KEYS

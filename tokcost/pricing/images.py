@@ -16,11 +16,11 @@ import struct
 import tomllib
 from dataclasses import dataclass
 from functools import cache
-from importlib import resources
 from pathlib import Path
 from typing import Any
 
 from tokcost.errors import DataError, TokcostError
+from tokcost.paths import data_text
 
 _KINDS = {"tiles": ("base", "per_tile", "tile", "fit", "short"), "pixels": ("long_edge", "pixels_per_token"),
           "fixed": ("tokens",), "resize": ("factor", "min_pixels", "max_pixels", "extra"),
@@ -130,7 +130,7 @@ def _fit(width: int, height: int, box: int) -> tuple[int, int]:
 
 @cache
 def image_rules() -> tuple[ImageRule, ...]:
-    text = resources.files("tokcost.data").joinpath("images.toml").read_text("utf-8")
+    text = data_text("images.toml")
     return tuple(_rule(i, raw) for i, raw in enumerate(tomllib.loads(text)["rule"], 1))
 
 

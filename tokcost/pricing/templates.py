@@ -21,10 +21,10 @@ import tomllib
 from dataclasses import dataclass
 from datetime import datetime
 from functools import cache
-from importlib import resources
 from typing import Any
 
 from tokcost.errors import DataError, TokcostError
+from tokcost.paths import data_text
 
 _REQUIRED = {"tokenizer", "models", "vendor"}
 _FILE_KEYS = {"file", "specials", "bos_token"}
@@ -47,7 +47,7 @@ class TemplateSpec:
 
 @cache
 def template_specs() -> dict[str, TemplateSpec]:
-    text = resources.files("tokcost.data").joinpath("templates.toml").read_text("utf-8")
+    text = data_text("templates.toml")
     specs = {}
     for name, raw in tomllib.loads(text)["template"].items():
         keys = set(raw)
@@ -98,7 +98,7 @@ def _load(name: str) -> _Loaded:
 
     spec = template_specs()[name]
     if spec.file:
-        source = resources.files("tokcost.data").joinpath(f"templates/{spec.file}").read_text("utf-8")
+        source = data_text(f"templates/{spec.file}")
         config = {"bos_token": spec.bos_token, "added_tokens_decoder": {str(i): {"content": t}
                                                                         for i, t in enumerate(spec.specials)}}
     else:

