@@ -19,6 +19,7 @@ import pytest
 from cli_run import run
 
 from tokcost.comparison.corpora import corpus_path
+from tokcost.counting import ranges
 from tokcost.counting import session as counting_session
 from tokcost.counting.inputs import Input
 from tokcost.counting.session import CountSession
@@ -94,7 +95,7 @@ def mixed_file(tmp_path) -> Path:
 
 @pytest.mark.parametrize("name", ["o200k_base", "mistral-v3"])
 def test_threads_count_what_one_thread_counts(mixed_file, monkeypatch, name):
-    monkeypatch.setattr(counting_session.ranges, "RANGE_BYTES", 1 << 20)
+    monkeypatch.setattr(ranges, "RANGE_BYTES", 1 << 20)
     counted = {}
     for jobs in (1, 2):
         with CountSession([name], jobs=jobs, cache=False, size_hint=None) as session:
