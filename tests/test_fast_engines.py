@@ -170,12 +170,13 @@ def test_a_session_identity_names_the_engine_its_size_picks(monkeypatch):
     assert identities[100] == identities[None] == tokenizer_identity("o200k_base", fast=True) != identities[99]
 
 
+@pytest.mark.parametrize("name", ["o200k_base", "deepseek-v3"])  # workers: threads (quicktok, tiktoken), processes
 @pytest.mark.parametrize("size_hint, engine", [(10, "reference"), (None, "fast")])
-def test_workers_count_with_the_engine_the_identity_names(tmp_path, monkeypatch, size_hint, engine):
+def test_workers_count_with_the_engine_the_identity_names(tmp_path, monkeypatch, size_hint, engine, name):
     """Files (read by workers) and streamed text (chunks sent to workers) are counted by workers with
     the engine the session chose and named in the count cache's identities; workers load the fast
-    engine only when it counts. quicktok releases the GIL: its workers are threads of this process,
-    which load it once; tiktoken does not: its workers are processes."""
+    engine only when it counts. The workers are threads of this process, which load it once, for
+    o200k_base (quicktok and tiktoken count in parallel in threads), processes for deepseek-v3."""
     import os
 
     from tokcost.counting import engine as counting_engine
@@ -188,19 +189,19 @@ def test_workers_count_with_the_engine_the_identity_names(tmp_path, monkeypatch,
     monkeypatch.setattr(counting_session, "POOL_FROM_BYTES", 1)
     monkeypatch.setattr(counting_engine, "CHUNK_CHARS", 100)
     log = tmp_path / "engines.log"
-    _record_engines(monkeypatch, "o200k_base", log)
+    _record_engines(monkeypatch, name, log)
     path = tmp_path / "a.txt"
     path.write_text("some words\n" * 20, encoding="utf-8")
-    with CountSession(["o200k_base"], jobs=2, size_hint=size_hint) as session:
-        assert session.identities["o200k_base"] == tokenizer_identity("o200k_base", fast=engine == "fast")
+    with CountSession([name], jobs=2, size_hint=size_hint) as session:
+        assert session.identities[name] == tokenizer_identity(name, fast=engine == "fast")
         session.count_input(Input(str(path), path))
-        assert session.count_text("some words\n" * 100).tokens["o200k_base"] > 1  # several chunks
+        assert session.count_text("some words\n" * 100).tokens[name] > 1  # several chunks
     seen = [line.split() for line in log.read_text().splitlines()]
     assert {e for e, _, _ in seen} == ({"build", "fast"} if engine == "fast" else {"reference"})
-    if engine == "fast":
+    if name == "o200k_base":
         assert {pid for _, pid, _ in seen} == {str(os.getpid())}
         assert all(thread.startswith("tokcost-") for _, _, thread in seen)  # loaded and counted by the workers
-        assert [e for e, _, _ in seen].count("build") == 1
+        assert [e for e, _, _ in seen].count("build") == (engine == "fast")
     else:
         assert str(os.getpid()) not in {pid for _, pid, _ in seen}  # all counted by the worker processes
 

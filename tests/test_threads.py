@@ -62,11 +62,15 @@ def long_text() -> str:
     return corpus_path("en-literature-brown").read_text("utf-8") * 2
 
 
-@pytest.mark.parametrize("name", [n for n in tokenizer_names() if counts_in_threads(n, True)])
-def test_each_engine_counted_in_threads_releases_the_gil(name, long_text):
+THREADED = sorted({(n, fast_engine) for n in tokenizer_names() for fast_engine in (True, False)
+                   if counts_in_threads(n, fast_engine)})
+
+
+@pytest.mark.parametrize(("name", "fast_engine"), THREADED)
+def test_each_engine_counted_in_threads_releases_the_gil(name, fast_engine, long_text):
     backend = get_tokenizer(name)
-    backend.prepare(True)
-    assert _runs_beside(lambda text: backend.count(text, True), long_text)
+    backend.prepare(fast_engine)
+    assert _runs_beside(lambda text: backend.count(text, fast_engine), long_text)
 
 
 def test_the_gil_probe_can_fail(long_text):
@@ -77,10 +81,11 @@ def test_the_gil_probe_can_fail(long_text):
 
 
 def test_which_tokenizers_count_in_threads():
-    assert counts_in_threads("o200k_base", True) and counts_in_threads("cl100k_base", True)
-    assert not counts_in_threads("o200k_base", False)  # tiktoken: releases the GIL, does not scale
+    assert counts_in_threads("o200k_base", True) and counts_in_threads("cl100k_base", True)  # quicktok
+    assert counts_in_threads("o200k_base", False) and counts_in_threads("tekken", True)  # tiktoken
     assert counts_in_threads("mistral-v3", False)  # sentencepiece, with or without a fast engine
-    assert not counts_in_threads("deepseek-v3", True) and not counts_in_threads("bert-base-uncased", True)
+    assert not counts_in_threads("deepseek-v3", True)  # kitoken: releases the GIL, does not scale
+    assert not counts_in_threads("deepseek-v3", False) and not counts_in_threads("bert-base-uncased", True)
     assert not counts_in_threads("no-such-file.json", True)
 
 
