@@ -546,7 +546,6 @@ def summarize(records: list[Record], info: dict) -> tuple[str, list[str]]:
             lines.append(f"| warm run, {inp}: {warm:.3f} s vs `tokcost {info.get('version_command', '--version')}` {version:.3f} s | "
                          f"{warm / version:.2f}× | < {WARM_FOLDER_TARGET}× | "
                          f"{verdict(warm / version, WARM_FOLDER_TARGET, higher=False)} |")
-    lines += _scaling_table(get, records)
     if helps := get("-", "-", "help"):
         h = median(helps, "wall_s")
         lines.append(f"| `python -m tokcost --help` wall (median of {len(helps)}) | {h:.3f} s | "
@@ -554,6 +553,7 @@ def summarize(records: list[Record], info: dict) -> tuple[str, list[str]]:
     if imports := get("-", "-", "import"):
         lines.append(f"| `import tokcost` (in-process, median of {len(imports)}) | "
                      f"{median(imports, 'encode_s'):.3f} s | — | — |")
+    lines += _scaling_table(get, records)
     if mismatches:
         lines += ["", "**MISMATCH:** " + "; ".join(mismatches)]
     return "\n".join(lines) + "\n", mismatches
