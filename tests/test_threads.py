@@ -1,17 +1,13 @@
 """Counting threads (tokcost/counting/threads.py): used only for engines that release the GIL, exact,
-one load, one line when loading fails, and Ctrl-C ends them at once.
+one load, and one line when loading fails (Ctrl-C: tests/test_worker_pool.py).
 
 Whether two threads also count twice as fast is a speed claim: benchmarks/run.py --threads-only
-measures it. The time bounds here are hang bounds, not speed claims.
+measures it.
 """
 from __future__ import annotations
 
-import os
-import signal
-import subprocess
 import sys
 import threading
-import time
 from collections.abc import Callable
 from pathlib import Path
 
@@ -27,8 +23,6 @@ from tokcost.counting.threads import ThreadWorkers
 from tokcost.tokenizers import fast, get_tokenizer, tokenizer_names
 from tokcost.tokenizers.assets import AssetMissing, get_spec
 from tokcost.tokenizers.registry import counts_in_threads, forget_tokenizers
-
-HANG_BOUND_S = 15.0
 
 
 def _runs_beside(count: Callable[[str], int], text: str) -> bool:
@@ -143,42 +137,3 @@ def test_a_tokenizer_that_cannot_load_in_the_workers_fails_in_one_line(capsys, t
         forget_tokenizers()
     assert code == 1
     assert err.strip().splitlines() == [f"tokcost: {AssetMissing(spec)}"]
-
-
-def test_ctrl_c_stops_counting_threads(tmp_path):
-    """sentencepiece counts in threads; a Ctrl-C ends the command without waiting for them."""
-    text = corpus_path("en-literature-brown").read_bytes()
-    path = tmp_path / "big.txt"
-    path.write_bytes(text * (12_000_000 // len(text) + 1))
-    cache = tmp_path / "counts"
-    env = {**os.environ, "TOKCOST_COUNT_CACHE_DIR": str(cache)}
-    proc = subprocess.Popen([sys.executable, "-m", "tokcost", "count", str(path), "-t", "mistral-v3", "-j", "2"],
-                            env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, start_new_session=True)
-    deadline = time.monotonic() + 60
-    while not _counting_threads(proc.pid):
-        if proc.poll() is not None or time.monotonic() > deadline:
-            proc.kill()
-            pytest.fail(f"no counting threads appeared: {proc.communicate()}")
-        time.sleep(0.05)
-    time.sleep(0.5)
-    assert proc.poll() is None, "the count finished before the test could interrupt it"
-    os.killpg(proc.pid, signal.SIGINT)
-    try:
-        _, err = proc.communicate(timeout=HANG_BOUND_S)
-    except subprocess.TimeoutExpired:
-        os.killpg(proc.pid, signal.SIGKILL)
-        proc.communicate()
-        pytest.fail(f"tokcost did not exit within {HANG_BOUND_S} s")
-    assert (proc.returncode, err.decode()) == (130, "tokcost: interrupted\n")
-    assert not [p for p in cache.rglob("*") if p.is_file()], "a cache entry was written"
-
-
-def _counting_threads(pid: int) -> bool:
-    """Whether the process runs its two counting threads beside the main one, and no worker process."""
-    try:
-        tasks = list(Path(f"/proc/{pid}/task").iterdir())
-        children = "".join((task / "children").read_text() for task in tasks).split()
-    except OSError:
-        return False
-    assert not children, "worker processes instead of threads"
-    return len(tasks) >= 3

@@ -1,4 +1,4 @@
-"""The worker pool with real processes: a killed worker fails the command, Ctrl-C stops it.
+"""The workers with real processes: a killed worker fails the command, Ctrl-C stops it (and counting threads).
 
 Each case runs `tokcost count` in its own session, waits until its forked workers are counting, then
 kills a worker or sends SIGINT. The time bounds are hang bounds (a hang is forever), not speed claims.
@@ -148,3 +148,22 @@ def test_parallel_count_still_completes_and_matches_one_process(tmp_path):
                            timeout=120) for jobs in ("1", "2")]
     assert [r.returncode for r in runs] == [0, 0]
     assert runs[0].stdout == runs[1].stdout
+
+
+def test_ctrl_c_stops_counting_threads(big_text, tmp_path):
+    """sentencepiece counts in threads of the tokcost process: a Ctrl-C ends it without waiting for them."""
+    env = {**os.environ, "TOKCOST_COUNT_CACHE_DIR": str(tmp_path / "counts")}
+    proc = subprocess.Popen([sys.executable, "-m", "tokcost", "count", str(big_text), "-t", "mistral-v3", "-j", "2"],
+                            env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, start_new_session=True)
+    deadline = time.monotonic() + ENGINE_START_BOUND_S
+    while len(list(Path(f"/proc/{proc.pid}/task").iterdir())) < 3:  # the main thread and two counting threads
+        if proc.poll() is not None or time.monotonic() > deadline:
+            proc.kill()
+            pytest.fail(f"no counting threads appeared: {proc.communicate()}")
+        time.sleep(0.05)
+    time.sleep(0.5)
+    assert not _children(proc.pid), "worker processes instead of threads"
+    os.killpg(proc.pid, signal.SIGINT)
+    code, err, _ = _finish(proc)
+    assert (code, err) == (130, "tokcost: interrupted\n")
+    assert not [p for p in (tmp_path / "counts").rglob("*") if p.is_file()], "a cache entry was written"
