@@ -213,3 +213,30 @@ def test_one_problem_shape_for_count_cost_check_and_compare(tmp_path):
     for found in problems:
         assert found[0] == InputProblem(missing, "no such file or folder", "input")
     assert count(args).skipped[0].kind == "skipped" and cost(args, models=["gpt-4o"]).errors[1:] == []
+
+
+def test_workers_write_whole_files_counts_once_each(cache_dir, tmp_path, monkeypatch):
+    """Small files' counts go into the count cache from the counting threads (file creation is slow on
+    some filesystems; the main thread would do it one after another), each once, and serve a later run."""
+    import threading
+
+    from tokcost.counting import session as counting_session
+    from tokcost.counting.cache import CountCache
+    from tokcost.counting.statindex import StatIndex
+
+    folder = tmp_path / "docs"
+    folder.mkdir()
+    for i in range(40):
+        (folder / f"{i}.txt").write_text(f"{i}: {TEXT}", encoding="utf-8")
+    monkeypatch.setattr(counting_session, "POOL_FROM_BYTES", 1)
+    puts: list[str] = []
+    put = CountCache.put
+    monkeypatch.setattr(CountCache, "put", lambda self, *a: puts.append(threading.current_thread().name) or put(self, *a))
+    cold = count([str(folder)], tokenizers=["o200k_base"], jobs=2)
+    assert len(puts) == 40 and all(name.startswith("tokcost-count-") for name in puts)
+    assert len(list(cache_dir.glob("??/*.json"))) == 40
+    assert cold == count([str(folder)], tokenizers=["o200k_base"], cache=False)
+    monkeypatch.setattr(StatIndex, "get", lambda *a: None)  # found by content hash, not by the stat index
+    monkeypatch.setattr(work, "count_tokens", lambda *a: pytest.fail("tokenized although cached"))
+    warm = count([str(folder)], tokenizers=["o200k_base"], jobs=2)
+    assert [(f.tokens, f.chars, f.han) for f in warm.files] == [(f.tokens, f.chars, f.han) for f in cold.files]

@@ -87,6 +87,7 @@ class _Job:
     reason: str = ""
     error: str = ""
     encoding: str | None = None  # a large file's, as sniffed (its ranges are decoded as plain UTF-8)
+    stored: bool = False  # a worker put its fresh counts in the count cache
 
 
 class CountSession:
@@ -279,6 +280,7 @@ class CountSession:
             self.on_bytes(part.size)
         job.error = job.error or part.error
         job.reason = job.reason or part.reason
+        job.stored = job.stored or part.stored
         if part.digest is not None:
             job.digest, job.found = part.digest, part.cached
             job.key = CountCache.key(part.digest, self.encoding)
@@ -290,7 +292,7 @@ class CountSession:
 
     def _combine(self, job: _Job) -> Counted:
         fresh = job.fresh or Counted()
-        if fresh.tokens and job.key and self.cache is not None:
+        if fresh.tokens and job.key and self.cache is not None and not job.stored:
             self.cache.put(job.key, self.identities, fresh)
         stats = job.found.stats if job.found is not None else fresh.stats
         found = job.found.tokens if job.found is not None else {}
