@@ -2,7 +2,7 @@
 
 Text is regrouped into chunks cut only where every tokenizer's count stays exact (tokcost.counting.cuts);
 chunks are counted in this process, or for large inputs by workers: threads of this process when
-every tokenizer counts with the GIL released (tokcost.counting.threads), else worker processes.
+every tokenizer counts in parallel in threads (tokcost.counting.threads), else worker processes.
 """
 from __future__ import annotations
 
@@ -127,7 +127,8 @@ class Engine:
 
     def pool(self) -> WorkerPool | ThreadWorkers:
         """The workers, started on first use: threads that share one load of the tokenizers when they
-        all count with the GIL released, else processes that each load them, in parallel."""
+        all count in parallel in threads (engines.toml count_in_threads), else processes that each
+        load them, in parallel."""
         if self._pool is None:
             from tokcost.counting.pool import WorkerPool
             from tokcost.counting.threads import ThreadWorkers

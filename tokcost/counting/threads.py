@@ -1,9 +1,10 @@
 """Counting threads in this process, for engines that count in parallel in threads.
 
-quicktok and sentencepiece release the GIL while they count and scale with threads
+quicktok, tiktoken and sentencepiece release the GIL while they count and scale with threads
 (tokcost/data/engines.toml `count_in_threads`): threads then count as fast as worker processes, but
-the tokenizer is loaded once instead of once per process, and nothing is pickled. Decoding and text
-measures hold the GIL; they overlap with the other threads' counting.
+the tokenizer is loaded once instead of once per process, and nothing is pickled. Reading, decoding
+and the text measures' numpy loops overlap with the other thread's counting; only short Python
+steps between them hold the GIL.
 
 The threads are daemons: on Ctrl-C the main thread stops waiting at once and the command exits;
 a thread still inside a library call is abandoned, never joined, and writes nothing.
