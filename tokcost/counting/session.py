@@ -281,9 +281,8 @@ class CountSession:
         job.error = job.error or part.error
         job.reason = job.reason or part.reason
         job.stored = job.stored or part.stored
-        if part.digest is not None:
-            job.digest, job.found = part.digest, part.cached
-            job.key = CountCache.key(part.digest, self.encoding)
+        if part.key is not None:
+            job.digest, job.found, job.key = part.digest, part.cached, part.key
         if part.counted is not None:
             if job.fresh is None:
                 job.fresh = part.counted

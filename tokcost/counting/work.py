@@ -46,6 +46,7 @@ class PieceResult:
     reason: str = ""  # not counted: binary, ...
     error: str = ""  # InputError text
     digest: str | None = None
+    key: str | None = None  # its count cache key (whole files only)
     cached: Counted | None = None  # what the count cache already held (whole files only)
     missing: list[str] = field(default_factory=list)
     stored: bool = False  # its fresh counts are in the count cache already (whole files: see _store)
@@ -94,8 +95,9 @@ def count_piece(piece: Piece) -> PieceResult:
     tokens = count_tokens(names, text, piece.first, piece.fast, utf8)
     stats = TextStats() if not piece.measure else utf8_stats(utf8) if utf8 is not None else text_stats(text)
     result.counted = Counted(tokens, stats, encoding)
-    if piece.end < 0 and piece.cache is not None and result.digest is not None and tokens:
-        _store(piece, result)
+    if piece.cache is not None and result.key is not None and tokens:
+        _store(piece.cache[0], result.key, piece.cache[2], result.counted)
+        result.stored = True
     return result
 
 
@@ -135,18 +137,17 @@ def _lookup(piece: Piece, data: bytes, result: PieceResult) -> tuple[str, ...]:
 
     root, encoding, identities = piece.cache
     result.digest = sha256(data)
-    found, missing = CountCache(Path(root)).get(CountCache.key(result.digest, encoding), identities)
+    result.key = CountCache.key(result.digest, encoding)
+    found, missing = CountCache(Path(root)).get(result.key, identities)
     result.cached = found
     todo = tuple(n for n in piece.names if n in missing or n not in identities)
     result.missing = list(todo)
     return todo
 
 
-def _store(piece: Piece, result: PieceResult) -> None:
+def _store(root: str, key: str, identities: dict[str, str], counted: Counted) -> None:
     """A whole file's fresh counts into the count cache, by the worker: creating thousands of small
     files is slow on some filesystems (~0.4 ms each), and here it runs in parallel, off the main thread."""
     from tokcost.counting.cache import CountCache
 
-    root, encoding, identities = piece.cache or ("", None, {})
-    CountCache(Path(root)).put(CountCache.key(result.digest or "", encoding), identities, result.counted or Counted())
-    result.stored = True
+    CountCache(Path(root)).put(key, identities, counted)
