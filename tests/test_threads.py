@@ -80,6 +80,7 @@ def test_which_tokenizers_count_in_threads():
     assert counts_in_threads("mistral-v3", False)  # sentencepiece, with or without a fast engine
     assert not counts_in_threads("deepseek-v3", True)  # kitoken: releases the GIL, does not scale
     assert not counts_in_threads("deepseek-v3", False) and not counts_in_threads("bert-base-uncased", True)
+    assert not counts_in_threads("j2", False)  # sentencepiece, but counts inputs whole: one long call
     assert not counts_in_threads("no-such-file.json", True)
 
 

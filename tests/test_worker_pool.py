@@ -150,13 +150,29 @@ def test_parallel_count_still_completes_and_matches_one_process(tmp_path):
     assert runs[0].stdout == runs[1].stdout
 
 
+@pytest.fixture(scope="module")
+def long_text(tmp_path_factory) -> Path:
+    """~96 MB of English: quicktok counts it for ~1 s on two threads, after its ~0.4 s load."""
+    text = corpus_path("en-literature-brown").read_bytes()
+    path = tmp_path_factory.mktemp("pool") / "long.txt"
+    path.write_bytes(text * 16)
+    return path
+
+
+def _threads(pid: int) -> int:
+    try:
+        return len(list(Path(f"/proc/{pid}/task").iterdir()))
+    except OSError:
+        return 0
+
+
 def test_ctrl_c_stops_counting_threads(big_text, tmp_path):
-    """sentencepiece counts in threads of the tokcost process: a Ctrl-C ends it without waiting for them."""
+    """sentencepiece counts in threads of the tokcost process: a Ctrl-C ends it without a traceback."""
     env = {**os.environ, "TOKCOST_COUNT_CACHE_DIR": str(tmp_path / "counts")}
     proc = subprocess.Popen([sys.executable, "-m", "tokcost", "count", str(big_text), "-t", "mistral-v3", "-j", "2"],
                             env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, start_new_session=True)
     deadline = time.monotonic() + ENGINE_START_BOUND_S
-    while len(list(Path(f"/proc/{proc.pid}/task").iterdir())) < 3:  # the main thread and two counting threads
+    while _threads(proc.pid) < 3:  # the main thread and two counting threads
         if proc.poll() is not None or time.monotonic() > deadline:
             proc.kill()
             pytest.fail(f"no counting threads appeared: {proc.communicate()}")
@@ -167,3 +183,29 @@ def test_ctrl_c_stops_counting_threads(big_text, tmp_path):
     code, err, _ = _finish(proc)
     assert (code, err) == (130, "tokcost: interrupted\n")
     assert not [p for p in (tmp_path / "counts").rglob("*") if p.is_file()], "a cache entry was written"
+
+
+def test_ctrl_c_while_quicktok_counts_in_threads_exits_130(long_text):
+    """A process that ends while a thread is inside quicktok's count is aborted by its C++ runtime
+    ("terminate called without an active exception", SIGABRT: about one try in three before the
+    threads were waited for), so an interrupt waits for the running ranges. Interrupted four times
+    while both threads count (a try that finished first does not count)."""
+    interrupted = 0
+    for _ in range(8):
+        proc = subprocess.Popen([sys.executable, "-m", "tokcost", "count", str(long_text), "-t", "o200k_base",
+                                 "-j", "2", "--no-cache"],
+                                stdout=subprocess.PIPE, stderr=subprocess.PIPE, start_new_session=True)
+        deadline = time.monotonic() + ENGINE_START_BOUND_S
+        while _threads(proc.pid) < 3 and proc.poll() is None and time.monotonic() < deadline:
+            time.sleep(0.01)
+        time.sleep(0.7)  # quicktok loaded (~0.4 s), counting
+        if proc.poll() is not None:
+            proc.communicate()
+            continue
+        os.killpg(proc.pid, signal.SIGINT)
+        code, err, _ = _finish(proc)
+        assert (code, err) == (130, "tokcost: interrupted\n")
+        interrupted += 1
+        if interrupted == 4:
+            break
+    assert interrupted == 4, "the count kept finishing before it could be interrupted"

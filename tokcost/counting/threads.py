@@ -6,8 +6,11 @@ the tokenizer is loaded once instead of once per process, and nothing is pickled
 and the text measures' numpy loops overlap with the other thread's counting; only short Python
 steps between them hold the GIL.
 
-The threads are daemons: on Ctrl-C the main thread stops waiting at once and the command exits;
-a thread still inside a library call is abandoned, never joined, and writes nothing.
+On Ctrl-C (or an error) the main thread stops waiting at once; the tasks not started are cancelled
+and the command exits when the running ones have finished their piece (one range of ~4 MB each, a
+bounded call: tokenizers that count inputs whole use worker processes). It cannot exit sooner: a
+process that ends while a thread is inside quicktok's C++ code is aborted (SIGABRT, "terminate called
+without an active exception") instead of exiting 130.
 """
 from __future__ import annotations
 
@@ -30,15 +33,15 @@ class ThreadWorkers:
         self._initializer, self._initargs = initializer, initargs
         self._ready: Future = Future()
         self._queue: queue.SimpleQueue[_Item | None] = queue.SimpleQueue()
-        self._threads: list[threading.Thread] = []
+        self._threads: list[threading.Thread] = []  # the loading thread first
 
     def start(self) -> None:
         """Start loading and the threads now (they start on the first task otherwise)."""
         if self._threads:
             return
-        threading.Thread(target=self._load, name="tokcost-load", daemon=True).start()
-        self._threads = [threading.Thread(target=self._run, name=f"tokcost-count-{i}", daemon=True)
-                         for i in range(self._jobs)]
+        self._threads = [threading.Thread(target=self._load, name="tokcost-load", daemon=True)]
+        self._threads += [threading.Thread(target=self._run, name=f"tokcost-count-{i}", daemon=True)
+                          for i in range(self._jobs)]
         for thread in self._threads:
             thread.start()
 
@@ -83,10 +86,21 @@ class ThreadWorkers:
                 future.cancel()
 
     def close(self, kill: bool = False) -> None:
-        """Let the threads finish their tasks (`kill`: abandon them, after an error or an interrupt)."""
-        for _ in self._threads:
+        """Wait for the threads to finish their tasks (`kill`, after an error or an interrupt: cancel the
+        tasks not started, and wait only for the running ones)."""
+        if kill:
+            self._cancel_queued()
+        for _ in self._threads[1:]:
             self._queue.put(None)
-        if not kill:
-            for thread in self._threads:
-                thread.join()
+        for thread in self._threads:
+            thread.join()
         self._threads = []
+
+    def _cancel_queued(self) -> None:
+        while True:
+            try:
+                item = self._queue.get_nowait()
+            except queue.Empty:
+                return
+            if item is not None:
+                item[2].cancel()

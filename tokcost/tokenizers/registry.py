@@ -173,9 +173,11 @@ def _from_user_file(path: Path) -> Backend:
 
 def counts_in_threads(name: str, fast_engine: bool) -> bool:
     """Whether `name` counts in parallel in threads with a fast engine or without (engines.toml
-    `count_in_threads`), decided without loading it; an unregistered tokenizer: no."""
+    `count_in_threads`), decided without loading it; an unregistered tokenizer: no. Nor one that
+    counts inputs whole: a thread's call must be short (a Ctrl-C waits for it), a worker process's
+    can be ended at once."""
     spec = _specs().get(name)
-    return spec is not None and fast.counts_in_threads(
+    return spec is not None and spec.chunking != "whole" and fast.counts_in_threads(
         fast.counting_engine(name, spec.format, spec.normalize, spec.library, fast_engine))
 
 
